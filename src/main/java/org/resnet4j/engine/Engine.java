@@ -1,0 +1,118 @@
+package org.resnet4j.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one entry point to libtorch. Every caller goes through {@link #start()} before its first torch call.
+ */
+public final class Engine {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static volatile boolean started;
+
+    private Engine() {
+    }
+
+    /** Loads libtorch with one intra-op thread per core, once per JVM. */
+    public static void start() {
+        if (!started) {
+            start(Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    /** Loads libtorch (once per JVM) and sets the number of intra-op threads. */
+    public static synchronized void start(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        if (!started) {
+            loadNatives();
+            started = true;
+            warnAboutAllocator();
+        }
+        torch.set_num_threads(threads);
+    }
+
+    public static int threads() {
+        start();
+        return torch.get_num_threads();
+    }
+
+    private static void loadNatives() {
+        String platform = Loader.getPlatform();
+        try {
+            // With an empty JavaCPP cache the first System.load of libtorch crashes the JVM (SIGSEGV) unless
+            // every native resource is already on disk. The class literal does not initialise torch.
+            Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + platform + "/");
+            Loader.load(torch.class);
+        } catch (IOException | LinkageError | RuntimeException e) {
+            throw new EngineException("cannot load the libtorch native libraries for " + platform
+                    + " (resnet4j needs org.bytedeco:pytorch:" + pytorchVersion() + " with classifier " + platform
+                    + " on the class path and a writable JavaCPP cache, ~/.javacpp/cache by default): " + e, e);
+        }
+    }
+
+    /**
+     * glibc returns every activation above 32 MB to the kernel and faults it back in on the next step, which costs
+     * more than a third of a ResNet-18 step; the launcher sets these variables, an embedding application should too.
+     */
+    private static void warnAboutAllocator() {
+        if (System.getenv("MALLOC_MMAP_THRESHOLD_") == null && System.getenv("THP_MEM_ALLOC_ENABLE") == null) {
+            LOG.debug("MALLOC_MMAP_THRESHOLD_ and THP_MEM_ALLOC_ENABLE are unset: training of large models runs"
+                    + " slower than it can (see README, 'Speed')");
+        }
+    }
+
+    /** The version of libtorch bundled by the JavaCPP presets, for example {@code 2.10.0}. */
+    public static String libtorchVersion() {
+        String v = pytorchVersion();
+        int dash = v.indexOf('-');
+        return dash < 0 ? v : v.substring(0, dash);
+    }
+
+    /** The version of the JavaCPP presets artifact, for example {@code 2.10.0-1.5.13}. */
+    public static String pytorchVersion() {
+        Properties p = new Properties();
+        try (InputStream in = torch.class.getResourceAsStream("/META-INF/maven/org.bytedeco/pytorch/pom.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return p.getProperty("version", "unknown");
+    }
+
+    /** The SIMD level libtorch dispatches its kernels to on this CPU, for example {@code AVX512}. */
+    public static String cpuCapability() {
+        start();
+        return torch.get_cpu_capability().getString();
+    }
+
+    public static String parallelInfo() {
+        start();
+        return torch.get_parallel_info().getString();
+    }
+
+    public static boolean hasMkldnn() {
+        start();
+        return torch.hasMKLDNN();
+    }
+
+    public static String mkldnnVersion() {
+        start();
+        return torch.get_mkldnn_version().getString();
+    }
+
+    /** Seeds libtorch's global generator (parameter initialisation, random tensors). */
+    public static void seed(long seed) {
+        start();
+        torch.manual_seed(seed);
+    }
+}

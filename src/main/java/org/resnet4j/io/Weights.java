@@ -1,0 +1,121 @@
+package org.resnet4j.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.bytedeco.pytorch.Tensor;
+import org.resnet4j.model.InitScheme;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.ResNet;
+import org.resnet4j.model.Shortcut;
+
+/**
+ * Model weights on disk: safetensors files (resnet4j's own format, with the model's options in the metadata), state
+ * dicts saved by {@code torch.save}, and the model part of resnet4j checkpoints.
+ */
+public final class Weights {
+    /** Metadata key holding the model's options (and class names) as JSON. */
+    public static final String MODEL_KEY = "resnet4j.model";
+    /** Metadata key marking a checkpoint; its model tensors carry the {@link #CHECKPOINT_MODEL_PREFIX}. */
+    public static final String CHECKPOINT_KEY = "resnet4j.checkpoint";
+    public static final String CHECKPOINT_MODEL_PREFIX = "model.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Weights() {
+    }
+
+    /** What a weights file says about the model it holds. */
+    public record ModelInfo(ModelOptions options, List<String> classNames) {
+        public ModelInfo {
+            classNames = classNames == null ? List.of() : List.copyOf(classNames);
+        }
+    }
+
+    /** Writes the model's state dict, with its options and class names in the metadata, atomically. */
+    public static void save(ResNet net, List<String> classNames, Path path) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put(MODEL_KEY, toJson(new ModelInfo(net.options(), classNames)));
+        SafeTensors.write(path, StateDict.of(net), meta);
+    }
+
+    /** Reads a weights file of any supported kind, as a state dict and whatever model description it carries. */
+    public static TensorFile read(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "no such weights file");
+        }
+        if (Files.isDirectory(path)) {
+            throw new WeightsFormatException(path + ": is a directory, not a weights file");
+        }
+        if (SafeTensors.looksLike(path)) {
+            TensorFile f = SafeTensors.read(path);
+            if (!f.metadata().containsKey(CHECKPOINT_KEY)) {
+                return f;
+            }
+            Map<String, Tensor> model = new LinkedHashMap<>();
+            f.tensors().forEach((k, v) -> {
+                if (k.startsWith(CHECKPOINT_MODEL_PREFIX)) {
+                    model.put(k.substring(CHECKPOINT_MODEL_PREFIX.length()), v);
+                }
+            });
+            return new TensorFile(model, f.metadata());
+        }
+        if (TorchSaveReader.looksLike(path)) {
+            return new TensorFile(TorchSaveReader.read(path), Map.of());
+        }
+        throw new WeightsFormatException(path + ": neither a safetensors file nor a torch.save archive (.pt/.pth)");
+    }
+
+    /** The model description in a file's metadata, if it has one. */
+    public static Optional<ModelInfo> modelInfo(TensorFile file) throws WeightsFormatException {
+        String json = file.metadata().get(MODEL_KEY);
+        return json == null ? Optional.empty() : Optional.of(fromJson(json));
+    }
+
+    /** Loads the file's weights into {@code net}; see {@link StateDict#load} for strictness. */
+    public static LoadReport loadInto(ResNet net, Path path, boolean strict) throws IOException {
+        return StateDict.load(net, read(path).tensors(), strict);
+    }
+
+    public static String toJson(ModelInfo info) {
+        ObjectNode n = JSON.createObjectNode();
+        ModelOptions o = info.options();
+        n.put("name", o.name());
+        n.put("in_channels", o.inChannels());
+        n.put("classes", o.numClasses());
+        n.put("shortcut", o.shortcut().name());
+        n.put("zero_init_residual", o.zeroInitResidual());
+        n.put("init", o.init().name().toLowerCase(java.util.Locale.ROOT));
+        info.classNames().forEach(n.putArray("class_names")::add);
+        return n.toString();
+    }
+
+    public static ModelInfo fromJson(String json) throws WeightsFormatException {
+        try {
+            JsonNode n = JSON.readTree(json);
+            ModelOptions base = ModelOptions.of(n.get("name").asText());
+            ModelOptions o = base.withInChannels(n.get("in_channels").asInt())
+                    .withClasses(n.get("classes").asInt())
+                    .withShortcut(Shortcut.parse(n.get("shortcut").asText()))
+                    .withZeroInitResidual(n.path("zero_init_residual").asBoolean(false))
+                    .withInit(n.has("init") ? InitScheme.parse(n.get("init").asText()) : base.init());
+            List<String> names = new ArrayList<>();
+            n.path("class_names").forEach(c -> names.add(c.asText()));
+            return new ModelInfo(o, names);
+        } catch (JsonProcessingException | NullPointerException | IllegalArgumentException e) {
+            throw new WeightsFormatException("unreadable model description in weights metadata: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.resnet4j.model;
+
+import java.util.Arrays;
+
+/**
+ * One row of the variant table: everything that tells one ResNet from another, before per-run options.
+ *
+ * @param stageSizes     blocks per stage
+ * @param widths         the planes of each stage (block output is planes × expansion)
+ * @param shortcutName   the state-dict name of a projection: {@code shortcut} (CIFAR ports) or {@code downsample}
+ *                       (torchvision)
+ */
+public record Architecture(String name, String family, Stem stem, BlockType block, int[] stageSizes, int[] widths,
+        Shortcut shortcut, String shortcutName, InitScheme init, int defaultClasses, Shape defaultInput,
+        String description) {
+
+    public Architecture {
+        if (stageSizes.length != widths.length) {
+            throw new IllegalArgumentException(name + ": " + stageSizes.length + " stage sizes but " + widths.length
+                    + " widths");
+        }
+        stageSizes = stageSizes.clone();
+        widths = widths.clone();
+    }
+
+    @Override
+    public int[] stageSizes() {
+        return stageSizes.clone();
+    }
+
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    /** Weighted layers on the main path: stem conv, two or three per block, and the classifier. */
+    public int depth() {
+        int perBlock = block.expansion() == 1 ? 2 : 3;
+        return 2 + perBlock * Arrays.stream(stageSizes).sum();
+    }
+
+    public int stemWidth() {
+        return stem == Stem.IMAGENET ? 64 : widths[0];
+    }
+}

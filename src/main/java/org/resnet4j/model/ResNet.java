@@ -1,0 +1,174 @@
+package org.resnet4j.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.engine.Engine;
+
+/**
+ * A residual network: stem, stages of blocks, global average pool and a linear classifier. Parameter and buffer
+ * names are those of the equivalent PyTorch model ({@code conv1.weight}, {@code layer1.0.bn1.running_mean},
+ * {@code fc.bias}, ...), so state dicts move between the two unchanged.
+ */
+public final class ResNet extends Module {
+    private final ModelOptions options;
+    private final Architecture arch;
+    private final Conv2dImpl conv1;
+    private final BatchNorm2dImpl bn1;
+    private final List<List<Block>> stages = new ArrayList<>();
+    private final BatchNorm2dImpl postBn;
+    private final LinearImpl fc;
+
+    private ResNet(ModelOptions options) {
+        this.options = options;
+        this.arch = options.architecture();
+        boolean preact = arch.block().preActivation();
+        long width = arch.stemWidth();
+        if (arch.stem() == Stem.IMAGENET) {
+            conv1 = register_module("conv1", Layers.conv(options.inChannels(), width, 7, 2, 3));
+        } else {
+            conv1 = register_module("conv1", Layers.conv3x3(options.inChannels(), width, 1));
+        }
+        // Pre-activation nets normalise at the start of each block instead, and once more after the last one.
+        bn1 = preact ? null : register_module("bn1", Layers.batchNorm(width));
+        long in = width;
+        int[] sizes = arch.stageSizes();
+        int[] widths = arch.widths();
+        for (int s = 0; s < sizes.length; s++) {
+            Module layer = register_module("layer" + (s + 1), new Module());
+            List<Block> blocks = new ArrayList<>();
+            for (int i = 0; i < sizes[s]; i++) {
+                int stride = i == 0 && s > 0 ? 2 : 1;
+                Block b = arch.block().create(new BlockArgs(in, widths[s], stride, options.shortcut(),
+                        arch.shortcutName()));
+                layer.register_module(Integer.toString(i), b);
+                blocks.add(b);
+                in = b.outChannels();
+            }
+            stages.add(Collections.unmodifiableList(blocks));
+        }
+        postBn = preact ? register_module("post_bn", Layers.batchNorm(in)) : null;
+        fc = register_module("fc", new LinearImpl(in, options.numClasses()));
+    }
+
+    /** Builds a freshly initialised model; seed libtorch first ({@link Engine#seed}) for a reproducible one. */
+    public static ResNet create(ModelOptions options) {
+        Engine.start();
+        ResNet net = new ResNet(options);
+        Initializer.apply(net, options.init(), options.zeroInitResidual());
+        return net;
+    }
+
+    public static ResNet create(String name) {
+        return create(ModelOptions.of(name));
+    }
+
+    public ModelOptions options() {
+        return options;
+    }
+
+    public Architecture architecture() {
+        return arch;
+    }
+
+    public List<List<Block>> stages() {
+        return Collections.unmodifiableList(stages);
+    }
+
+    /** Logits, shape [N, classes], for input [N, C, H, W]. */
+    public Tensor forward(Tensor x) {
+        return fc.forward(features(x));
+    }
+
+    /** The penultimate representation: the pooled output of the last stage, shape [N, features]. */
+    public Tensor features(Tensor x) {
+        return pool(body(x));
+    }
+
+    /** The last stage's feature map, before pooling. */
+    public Tensor body(Tensor x) {
+        Tensor out = stem(x);
+        for (List<Block> stage : stages) {
+            for (Block b : stage) {
+                out = b.forward(out);
+            }
+        }
+        return postBn == null ? out : torch.relu_(postBn.forward(out));
+    }
+
+    Tensor stem(Tensor x) {
+        Tensor out = conv1.forward(x);
+        if (bn1 != null) {
+            out = torch.relu_(bn1.forward(out));
+        }
+        if (arch.stem() == Stem.IMAGENET) {
+            out = torch.max_pool2d(out, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1},
+                    false);
+        }
+        return out;
+    }
+
+    static Tensor pool(Tensor featureMap) {
+        return torch.adaptive_avg_pool2d(featureMap, 1, 1).flatten(1, -1);
+    }
+
+    /** Width of the penultimate layer (the classifier's input). */
+    public long featureCount() {
+        return fc.weight().size(1);
+    }
+
+    public LinearImpl classifier() {
+        return fc;
+    }
+
+    public long parameterCount() {
+        return Layers.parameterCount(this);
+    }
+
+    /**
+     * The layer table for one input of {@code input} shape: stem layers, a row per stage and per block (with its
+     * shortcut), and, up to {@code maxDepth}, each block's layers.
+     */
+    public List<LayerRow> summary(Shape input, int maxDepth) {
+        if (input.channels() != options.inChannels()) {
+            throw new IllegalArgumentException(options.name() + " takes " + options.inChannels()
+                    + "-channel input, not " + input.channels());
+        }
+        List<LayerRow> rows = new ArrayList<>();
+        Shape s = Layers.describeConv("conv1", conv1, input, rows, 1);
+        if (bn1 != null) {
+            Layers.describeNorm("bn1", bn1, s, rows, 1);
+        }
+        if (arch.stem() == Stem.IMAGENET) {
+            s = new Shape(s.channels(), (s.height() - 1) / 2 + 1, (s.width() - 1) / 2 + 1);
+            rows.add(new LayerRow("maxpool", "MaxPool2d 3x3/2", s, 0, 0, 1));
+        }
+        for (int i = 0; i < stages.size(); i++) {
+            String name = "layer" + (i + 1);
+            List<LayerRow> inner = new ArrayList<>();
+            for (int b = 0; b < stages.get(i).size(); b++) {
+                s = stages.get(i).get(b).describe(name + "." + b, s, inner, 2);
+            }
+            long params = inner.stream().filter(r -> r.depth() == 2).mapToLong(LayerRow::parameters).sum();
+            long macs = inner.stream().filter(r -> r.depth() == 2).mapToLong(LayerRow::multiplyAdds).sum();
+            rows.add(new LayerRow(name, "Stage (" + stages.get(i).size() + " blocks)", s, params, macs, 1));
+            inner.stream().filter(r -> r.depth() <= maxDepth).forEach(rows::add);
+        }
+        if (postBn != null) {
+            Layers.describeNorm("post_bn", postBn, s, rows, 1);
+        }
+        Shape pooled = new Shape(s.channels(), 1, 1);
+        rows.add(new LayerRow("avgpool", "AdaptiveAvgPool2d", pooled, 0, 0, 1));
+        long classes = options.numClasses();
+        rows.add(new LayerRow("fc", "Linear", new Shape(classes, 1, 1), Layers.parameterCount(fc),
+                s.channels() * classes, 1));
+        return rows;
+    }
+}
