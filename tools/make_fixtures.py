@@ -161,7 +161,7 @@ def main():
     torch.set_num_threads(2)
 
     model = trained_resnet20()
-    sd = model.state_dict()
+    sd = {k: v.clone() for k, v in model.state_dict().items()}
     save_safetensors(os.path.join(OUT, "resnet20_trained.safetensors"), sd, {"format": "pt"})
     torch.save(sd, os.path.join(OUT, "resnet20_trained.pt"))
 
@@ -195,6 +195,7 @@ def main():
     # End-to-end eval: CIFAR-binary records and PyTorch's figures on them.
     eval_dir = os.path.join(OUT, "cifar_eval")
     os.makedirs(eval_dir, exist_ok=True)
+    model.load_state_dict(sd)  # undo the train-mode pass's updates to the BN statistics
     images, labels = synthetic_images(250, seed=4)
     write_cifar_records(os.path.join(eval_dir, "test_batch.bin"), images, labels)
     model.eval()

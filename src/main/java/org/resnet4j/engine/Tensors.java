@@ -12,6 +12,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Copies between Java arrays or buffers and CPU tensors. */
 public final class Tensors {
+    static {
+        Engine.start(); // before any libtorch class is touched
+    }
+
     private Tensors() {
     }
 

@@ -19,6 +19,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNets;
 import org.resnet4j.model.Shortcut;
 
 /**
@@ -82,6 +83,54 @@ public final class Weights {
     public static Optional<ModelInfo> modelInfo(TensorFile file) throws WeightsFormatException {
         String json = file.metadata().get(MODEL_KEY);
         return json == null ? Optional.empty() : Optional.of(fromJson(json));
+    }
+
+    /** A model built from a weights file, and the class names the file carries (empty when it has none). */
+    public record LoadedModel(ResNet net, List<String> classNames) {
+        public LoadedModel {
+            classNames = List.copyOf(classNames);
+        }
+    }
+
+    /**
+     * Builds the model a weights file holds and loads it strictly. The file's own description wins; without one
+     * (a state dict exported from PyTorch) {@code name} says which variant it is, and the class and input-channel
+     * counts are read off the classifier's and the first convolution's shapes.
+     */
+    public static LoadedModel loadModel(Path path, String name) throws IOException {
+        TensorFile file = read(path);
+        Optional<ModelInfo> info = modelInfo(file);
+        ModelOptions options;
+        if (info.isPresent() && (name == null || name.equalsIgnoreCase(info.get().options().name()))) {
+            options = info.get().options();
+        } else if (info.isPresent()) {
+            throw new WeightsFormatException(path + " holds a " + info.get().options().name() + ", not a " + name);
+        } else if (name == null) {
+            throw new WeightsFormatException(path + " does not say which model it holds; name it with --model");
+        } else {
+            options = inferOptions(ModelOptions.of(name), file.tensors());
+        }
+        ResNet net = ResNets.create(options);
+        StateDict.load(net, file.tensors(), true);
+        return new LoadedModel(net, info.map(ModelInfo::classNames).orElse(List.of()));
+    }
+
+    private static ModelOptions inferOptions(ModelOptions base, Map<String, Tensor> tensors) {
+        ModelOptions o = base;
+        Tensor fc = tensors.get("fc.weight");
+        if (fc != null && fc.dim() == 2) {
+            o = o.withClasses((int) fc.size(0));
+        }
+        Tensor conv1 = tensors.get("conv1.weight");
+        if (conv1 != null && conv1.dim() == 4) {
+            o = o.withInChannels((int) conv1.size(1));
+        }
+        // an option-A net has no projection weights; any "<name>.0.weight" under a block means option B
+        String marker = "." + o.architecture().shortcutName() + ".0.weight";
+        if (o.shortcut() == Shortcut.A && tensors.keySet().stream().anyMatch(k -> k.endsWith(marker))) {
+            o = o.withShortcut(Shortcut.B);
+        }
+        return o;
     }
 
     /** Loads the file's weights into {@code net}; see {@link StateDict#load} for strictness. */

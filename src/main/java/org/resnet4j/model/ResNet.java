@@ -10,12 +10,11 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.resnet4j.engine.Engine;
 
 /**
  * A residual network: stem, stages of blocks, global average pool and a linear classifier. Parameter and buffer
  * names are those of the equivalent PyTorch model ({@code conv1.weight}, {@code layer1.0.bn1.running_mean},
- * {@code fc.bias}, ...), so state dicts move between the two unchanged.
+ * {@code fc.bias}, ...), so state dicts move between the two unchanged. Build one with {@link ResNets#create}.
  */
 public final class ResNet extends Module {
     private final ModelOptions options;
@@ -26,7 +25,7 @@ public final class ResNet extends Module {
     private final BatchNorm2dImpl postBn;
     private final LinearImpl fc;
 
-    private ResNet(ModelOptions options) {
+    ResNet(ModelOptions options) {
         this.options = options;
         this.arch = options.architecture();
         boolean preact = arch.block().preActivation();
@@ -56,18 +55,6 @@ public final class ResNet extends Module {
         }
         postBn = preact ? register_module("post_bn", Layers.batchNorm(in)) : null;
         fc = register_module("fc", new LinearImpl(in, options.numClasses()));
-    }
-
-    /** Builds a freshly initialised model; seed libtorch first ({@link Engine#seed}) for a reproducible one. */
-    public static ResNet create(ModelOptions options) {
-        Engine.start();
-        ResNet net = new ResNet(options);
-        Initializer.apply(net, options.init(), options.zeroInitResidual());
-        return net;
-    }
-
-    public static ResNet create(String name) {
-        return create(ModelOptions.of(name));
     }
 
     public ModelOptions options() {

@@ -29,7 +29,7 @@ class InitSchemeTest {
 
     @Test
     void pytorchDefaultIsUniformWithBoundOneOverSqrtFanIn() {
-        Map<String, Tensor> sd = StateDict.of(ResNet.create(ModelOptions.of("resnet18").withInit(InitScheme.PYTORCH)));
+        Map<String, Tensor> sd = StateDict.of(ResNets.create(ModelOptions.of("resnet18").withInit(InitScheme.PYTORCH)));
         double bound = 1 / Math.sqrt(256 * 9); // layer3.0.conv2: 256 in-channels, 3x3
         double[] m = moments(sd.get("layer3.0.conv2.weight"));
         assertThat(m[2]).isLessThanOrEqualTo(bound).isGreaterThan(0.99 * bound);
@@ -42,14 +42,14 @@ class InitSchemeTest {
 
     @Test
     void torchvisionSchemeIsNormalWithFanOut() {
-        Map<String, Tensor> sd = StateDict.of(ResNet.create("imagenet_resnet18"));
+        Map<String, Tensor> sd = StateDict.of(ResNets.create("imagenet_resnet18"));
         double std = Math.sqrt(2.0 / (256 * 9)); // layer3.0.conv2: 256 out-channels, 3x3
         assertThat(moments(sd.get("layer3.0.conv2.weight"))[1]).isCloseTo(std, within(0.02 * std));
     }
 
     @Test
     void heSchemeIsNormalWithFanInForConvAndLinear() {
-        Map<String, Tensor> sd = StateDict.of(ResNet.create("resnet110"));
+        Map<String, Tensor> sd = StateDict.of(ResNets.create("resnet110"));
         double std = Math.sqrt(2.0 / (64 * 9));
         // 18 blocks of 64x64x3x3 pooled: enough samples for a 2 % check
         double[] m = moments(sd.get("layer3.5.conv2.weight"));

@@ -38,7 +38,7 @@ class ModelShapeTest {
     @MethodSource({"smallInputs", "largeInputs"})
     void logitsHaveOneRowPerImageAndOneColumnPerClass(String name, int channels, int size) {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            ResNet net = ResNet.create(ModelOptions.of(name).withInChannels(channels).withClasses(7));
+            ResNet net = ResNets.create(ModelOptions.of(name).withInChannels(channels).withClasses(7));
             net.eval();
             Tensor out = net.forward(torch.randn(2, channels, size, size));
             assertThat(Tensors.shape(out)).containsExactly(2, 7);
@@ -53,7 +53,7 @@ class ModelShapeTest {
     void oneSgdStepLowersTheLossOnATinyBatch() {
         Engine.seed(1);
         try (PointerScope scope = new PointerScope()) {
-            ResNet net = ResNet.create("resnet20");
+            ResNet net = ResNets.create("resnet20");
             Tensor x = torch.randn(8, 3, 32, 32);
             Tensor y = Tensors.fromLongs(new long[] {0, 1, 2, 3, 4, 5, 6, 7}, 8);
             SGDOptions o = new SGDOptions(0.05);
@@ -72,19 +72,19 @@ class ModelShapeTest {
 
     @Test
     void summaryTotalsMatchTheModelAndKnownMultiplyAdds() {
-        ResNet r50 = ResNet.create("imagenet_resnet50");
+        ResNet r50 = ResNets.create("imagenet_resnet50");
         List<LayerRow> rows = r50.summary(new Shape(3, 224, 224), 1);
         assertThat(rows.stream().mapToLong(LayerRow::parameters).sum()).isEqualTo(r50.parameterCount());
         // torchvision's published figure for ResNet-50: 4.09 G multiply-adds (it calls them GFLOPS)
         assertThat(rows.stream().mapToLong(LayerRow::multiplyAdds).sum() / 1e9).isBetween(4.08, 4.10);
-        ResNet r18 = ResNet.create("imagenet_resnet18");
+        ResNet r18 = ResNets.create("imagenet_resnet18");
         long r18Macs = r18.summary(new Shape(3, 224, 224), 1).stream().mapToLong(LayerRow::multiplyAdds).sum();
         assertThat(r18Macs / 1e9).isBetween(1.81, 1.83);
     }
 
     @Test
     void summaryShowsEachBlocksShortcut() {
-        List<LayerRow> rows = ResNet.create("resnet20").summary(new Shape(3, 32, 32), 2);
+        List<LayerRow> rows = ResNets.create("resnet20").summary(new Shape(3, 32, 32), 2);
         assertThat(rows).anySatisfy(r -> {
             assertThat(r.name()).isEqualTo("layer2.0");
             assertThat(r.kind()).contains("zero-pad (A)");
@@ -93,13 +93,13 @@ class ModelShapeTest {
             assertThat(r.name()).isEqualTo("layer1.0");
             assertThat(r.kind()).contains("identity");
         });
-        assertThat(ResNet.create("resnet18").summary(new Shape(3, 32, 32), 2))
+        assertThat(ResNets.create("resnet18").summary(new Shape(3, 32, 32), 2))
                 .anySatisfy(r -> assertThat(r.kind()).contains("projection 1x1/2 + BN"));
     }
 
     @Test
     void zeroInitResidualMakesEveryBlockStartAsItsShortcut() {
-        ResNet net = ResNet.create(ModelOptions.of("resnet18").withZeroInitResidual(true));
+        ResNet net = ResNets.create(ModelOptions.of("resnet18").withZeroInitResidual(true));
         for (List<Block> stage : net.stages()) {
             for (Block b : stage) {
                 assertThat(b.lastBranchWeight().abs().max().item_float()).isZero();
@@ -114,7 +114,7 @@ class ModelShapeTest {
         assertThatThrownBy(() -> ModelOptions.of("resnet18").withClasses(0)).hasMessageContaining("classes");
         assertThatThrownBy(() -> ModelOptions.of("plain20").withZeroInitResidual(true))
                 .hasMessageContaining("plain");
-        assertThatThrownBy(() -> ResNet.create("resnet20").summary(new Shape(1, 32, 32), 1))
+        assertThatThrownBy(() -> ResNets.create("resnet20").summary(new Shape(1, 32, 32), 1))
                 .hasMessageContaining("3-channel");
     }
 }

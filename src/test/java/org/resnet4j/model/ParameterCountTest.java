@@ -29,7 +29,7 @@ class ParameterCountTest {
         "plain110, 10, 1727962",
     })
     void designCounts(String name, int classes, long expected) {
-        ResNet net = ResNet.create(ModelOptions.of(name).withClasses(classes));
+        ResNet net = ResNets.create(ModelOptions.of(name).withClasses(classes));
         assertThat(net.parameterCount()).isEqualTo(expected);
     }
 
@@ -48,13 +48,13 @@ class ParameterCountTest {
         "preact_resnet164, 1703258",
     })
     void pytorchEquivalentCounts(String name, long expected) {
-        assertThat(ResNet.create(name).parameterCount()).isEqualTo(expected);
+        assertThat(ResNets.create(name).parameterCount()).isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "{0} option B has {1} parameters")
     @CsvSource({"resnet20, 272474"})
     void optionB(String name, long expected) {
-        ResNet net = ResNet.create(ModelOptions.of(name).withShortcut(Shortcut.B));
+        ResNet net = ResNets.create(ModelOptions.of(name).withShortcut(Shortcut.B));
         assertThat(net.parameterCount()).isEqualTo(expected);
     }
 }

@@ -37,7 +37,7 @@ class PyTorchParityTest {
     void formulaWeights(String fixture, String model, String shortcut, int channels) throws IOException {
         try (PointerScope scope = new PointerScope()) {
             Map<String, Tensor> f = Fixtures.tensors(fixture + ".safetensors");
-            ResNet net = ResNet.create(ModelOptions.of(model).withShortcut(Shortcut.parse(shortcut))
+            ResNet net = ResNets.create(ModelOptions.of(model).withShortcut(Shortcut.parse(shortcut))
                     .withInChannels(channels));
             DeterministicWeights.fill(net);
             try (NoGradGuard g = new NoGradGuard()) {
@@ -53,7 +53,7 @@ class PyTorchParityTest {
     void trainedResnet20FromPyTorch() throws IOException {
         try (PointerScope scope = new PointerScope()) {
             Map<String, Tensor> f = Fixtures.tensors("resnet20_parity.safetensors");
-            ResNet net = ResNet.create("resnet20");
+            ResNet net = ResNets.create("resnet20");
             Weights.loadInto(net, Fixtures.path("resnet20_trained.safetensors"), true);
             try (NoGradGuard g = new NoGradGuard()) {
                 net.eval();
@@ -87,7 +87,7 @@ class PyTorchParityTest {
         try (PointerScope scope = new PointerScope()) {
             // tools/make_fixtures.py wrote the header in state_dict() order
             Map<String, Tensor> pytorch = Weights.read(Fixtures.path("resnet20_trained.safetensors")).tensors();
-            assertThat(StateDict.of(ResNet.create("resnet20")).keySet()).containsExactlyElementsOf(pytorch.keySet());
+            assertThat(StateDict.of(ResNets.create("resnet20")).keySet()).containsExactlyElementsOf(pytorch.keySet());
         }
     }
 }

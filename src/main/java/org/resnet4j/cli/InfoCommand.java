@@ -1,0 +1,49 @@
+package org.resnet4j.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.resnet4j.engine.Engine;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Versions, threads and the CPU features libtorch uses.")
+final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        engine.start();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("resnet4j", VersionProvider.resnet4jVersion());
+        info.put("libtorch", Engine.libtorchVersion());
+        info.put("javacpp_presets", Engine.pytorchVersion());
+        info.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+        info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        info.put("cores", Runtime.getRuntime().availableProcessors());
+        info.put("threads", Engine.threads());
+        info.put("cpu_capability", Engine.cpuCapability());
+        info.put("mkldnn", Engine.hasMkldnn() ? Engine.mkldnnVersion() : "unavailable");
+        info.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            Json.print(out, info);
+        } else {
+            info.forEach((k, v) -> out.printf("%-16s %s%n", k, v));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,36 @@
+package org.resnet4j.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code resnet4j}: the command line. Each subcommand parses its options and calls the library. */
+@Command(name = "resnet4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "ResNet for the JVM: define, train, evaluate and study residual networks on libtorch.",
+        subcommands = {InfoCommand.class, SummaryCommand.class, EvalCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (for example train,"
+                + " eval or summary)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; returns the exit status. Errors go to {@code err} as one line. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler(Errors::onBadUsage);
+        cli.setExecutionExceptionHandler(Errors::onFailure);
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,88 @@
+package org.resnet4j.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * Progress of long work on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise
+ * (logs, CI), each with the rate and the time left.
+ */
+final class Progress {
+    private static final long TTY_INTERVAL_NANOS = 200_000_000L;
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final PrintWriter err;
+    private final String label;
+    private final long total;
+    private final String unit;
+    private final boolean tty;
+    private final long start = System.nanoTime();
+    private long lastPrint = start;
+    private boolean drawn;
+
+    private Progress(PrintWriter err, String label, long total, String unit, boolean tty) {
+        this.err = err;
+        this.label = label;
+        this.total = total;
+        this.unit = unit;
+        this.tty = tty;
+    }
+
+    static Progress start(PrintWriter err, String label, long total, String unit) {
+        return new Progress(err, label, total, unit, System.console() != null);
+    }
+
+    void update(long done) {
+        update(done, "");
+    }
+
+    /** Reports {@code done} of the total, with {@code extra} (for example the running loss) after the rate. */
+    void update(long done, String extra) {
+        long now = System.nanoTime();
+        if (now - lastPrint < (tty ? TTY_INTERVAL_NANOS : LOG_INTERVAL_NANOS) && done < total) {
+            return;
+        }
+        lastPrint = now;
+        if (tty) {
+            err.print("\r" + line(done, now, extra) + "\033[K");
+            drawn = true;
+        } else if (done < total) {
+            err.println(line(done, now, extra));
+        }
+        err.flush();
+    }
+
+    /** Ends the bar with a summary line. */
+    void finish() {
+        finish("");
+    }
+
+    void finish(String extra) {
+        long now = System.nanoTime();
+        double secs = (now - start) / 1e9;
+        String text = String.format(Locale.ROOT, "%s: %d %s in %.1f s (%.0f %s/s)%s", label, total, unit, secs,
+                total / Math.max(secs, 1e-9), unit, extra.isEmpty() ? "" : ", " + extra);
+        err.println((tty && drawn ? "\r" : "") + text + (tty ? "\033[K" : ""));
+        err.flush();
+    }
+
+    private String line(long done, long now, String extra) {
+        double secs = (now - start) / 1e9;
+        double rate = done / Math.max(secs, 1e-9);
+        double eta = rate > 0 ? (total - done) / rate : Double.NaN;
+        int width = 24;
+        int filled = total == 0 ? width : (int) (width * done / total);
+        String bar = tty ? "[" + "=".repeat(filled) + " ".repeat(width - filled) + "] " : "";
+        return String.format(Locale.ROOT, "%s %s%d/%d %s, %.0f %s/s, ETA %s%s", label, bar, done, total, unit, rate,
+                unit, clock(eta), extra.isEmpty() ? "" : ", " + extra);
+    }
+
+    static String clock(double seconds) {
+        if (Double.isNaN(seconds) || Double.isInfinite(seconds)) {
+            return "--:--";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,93 @@
+package org.resnet4j.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.engine.Tensors;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNets;
+import org.resnet4j.model.Shortcut;
+import org.resnet4j.testing.Fixtures;
+
+class WeightsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void savedModelLoadsBackIdenticallyAndDescribesItself() throws IOException {
+        ResNet a = ResNets.create(ModelOptions.of("resnet20").withShortcut(Shortcut.B).withClasses(4));
+        Path f = dir.resolve("w.safetensors");
+        Weights.save(a, List.of("cat", "dog", "eel", "fox"), f);
+
+        TensorFile file = Weights.read(f);
+        Weights.ModelInfo info = Weights.modelInfo(file).orElseThrow();
+        assertThat(info.options()).isEqualTo(a.options());
+        assertThat(info.classNames()).containsExactly("cat", "dog", "eel", "fox");
+
+        ResNet b = ResNets.create(info.options());
+        LoadReport r = StateDict.load(b, file.tensors(), true);
+        assertThat(r.isClean()).isTrue();
+        assertThat(r.loaded()).hasSize(StateDict.of(a).size());
+        Map<String, Tensor> sa = StateDict.of(a);
+        Map<String, Tensor> sb = StateDict.of(b);
+        sa.forEach((k, v) -> assertThat(Tensors.toBytes(sb.get(k))).as(k).isEqualTo(Tensors.toBytes(v)));
+    }
+
+    @Test
+    void strictLoadingNamesEveryMissingUnexpectedAndMisshapenKeyAndChangesNothing() throws IOException {
+        ResNet net = ResNets.create("resnet20");
+        Map<String, Tensor> weights = new LinkedHashMap<>(Weights.read(Fixtures.path("resnet20_trained.pt")).tensors());
+        weights.remove("layer3.2.bn2.running_var");
+        weights.remove("fc.bias");
+        weights.put("head.weight", weights.get("fc.weight"));
+        weights.put("conv1.weight", Tensors.empty(org.bytedeco.pytorch.global.torch.ScalarType.Float, 16, 1, 3, 3));
+        byte[] before = Tensors.toBytes(StateDict.of(net).get("layer1.0.conv1.weight")).array();
+
+        assertThatThrownBy(() -> StateDict.load(net, weights, true))
+                .isInstanceOf(WeightsMismatchException.class)
+                .hasMessageContaining("2 missing key(s): layer3.2.bn2.running_var, fc.bias")
+                .hasMessageContaining("1 unexpected key(s): head.weight")
+                .hasMessageContaining("conv1.weight (model [16, 3, 3, 3], weights [16, 1, 3, 3])");
+        assertThat(Tensors.toBytes(StateDict.of(net).get("layer1.0.conv1.weight")).array()).isEqualTo(before);
+    }
+
+    @Test
+    void nonStrictLoadingSkipsMissingAndUnexpectedKeysButNeverAShapeMismatch() throws IOException {
+        ResNet net = ResNets.create(ModelOptions.of("resnet20").withClasses(3));
+        Map<String, Tensor> weights = new LinkedHashMap<>(Weights.read(Fixtures.path("resnet20_trained.pt")).tensors());
+        assertThatThrownBy(() -> StateDict.load(net, weights, false)).hasMessageContaining("fc.weight (model [3, 64]");
+        weights.remove("fc.weight");
+        weights.remove("fc.bias");
+        LoadReport r = StateDict.load(net, weights, false);
+        assertThat(r.missing()).containsExactly("fc.weight", "fc.bias");
+        assertThat(r.loaded()).hasSize(weights.size());
+    }
+
+    @Test
+    void torchSaveArchivesFromPyTorchLoadAndOtherFilesAreRefused() throws IOException {
+        assertThat(Weights.read(Fixtures.path("resnet20_trained.pt")).tensors()).containsKey("layer1.0.conv1.weight");
+        Path text = Files.writeString(dir.resolve("notes.pt"), "hello, not weights");
+        assertThatThrownBy(() -> Weights.read(text)).isInstanceOf(WeightsFormatException.class)
+                .hasMessageContaining("neither a safetensors file nor a torch.save archive");
+        assertThatThrownBy(() -> Weights.read(dir.resolve("absent.safetensors")))
+                .hasMessageContaining("absent.safetensors");
+        assertThatThrownBy(() -> Weights.read(dir)).hasMessageContaining("is a directory");
+        Path zip = dir.resolve("other.zip");
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("readme.txt"));
+            out.write(1);
+        }
+        assertThatThrownBy(() -> Weights.read(zip)).hasMessageContaining("neither");
+    }
+}
