@@ -7,14 +7,16 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.resnet4j.data.Cifar;
-import org.resnet4j.data.DataLocation;
+import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.Dataset;
-import org.resnet4j.data.Normalization;
+import org.resnet4j.data.DatasetKind;
+import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Split;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.Weights;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,16 +41,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "safetensors file, torch.save state dict (.pt/.pth) or resnet4j checkpoint")
     Path weights;
 
-    @Option(names = "--dataset", defaultValue = "cifar10", paramLabel = "NAME",
-            description = "dataset (default ${DEFAULT-VALUE})")
-    String dataset;
-
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "where the dataset lies (default: $RESNET4J_DATA, then ./data)")
-    Path dataDir;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--split", defaultValue = "test", paramLabel = "SPLIT",
-            description = "train or test (default ${DEFAULT-VALUE})")
+            description = "train, val or test (default ${DEFAULT-VALUE})")
     String split;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N",
@@ -60,21 +57,24 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!dataset.equalsIgnoreCase("cifar10")) {
-            throw new IllegalArgumentException("unknown dataset '" + dataset + "' (expected cifar10)");
-        }
         Split s = Split.parse(split);
+        DatasetKind kind = data.kind();
         engine.start();
-        Dataset data = Cifar.load10(DataLocation.resolve(dataDir), s);
         Weights.LoadedModel loaded = Weights.loadModel(weights, model);
-        Progress progress = Progress.start(spec.commandLine().getErr(), "eval", data.size(), "images");
-        EvalResult r = new Evaluator(batchSize).evaluate(loaded.net(), data, Normalization.CIFAR10, progress::update);
+        ModelOptions mo = loaded.net().options();
+        Shape input = new Shape(mo.inChannels(), mo.architecture().defaultInput().height(),
+                mo.architecture().defaultInput().width());
+        DataConfig config = data.config(input);
+        Dataset dataset = Datasets.load(config, s, DataOptions.listener(spec.commandLine().getErr()));
+        Progress progress = Progress.start(spec.commandLine().getErr(), "eval", dataset.size(), "images");
+        EvalResult r = new Evaluator(batchSize, data.workers).evaluate(loaded.net(), dataset, config.normalization(),
+                progress::update);
         progress.finish();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", loaded.net().options().name());
-            o.put("dataset", dataset.toLowerCase(Locale.ROOT));
+            o.put("dataset", kind.id());
             o.put("split", s.label());
             o.put("loss", r.loss());
             o.put("top1", r.top1());
@@ -83,7 +83,7 @@ final class EvalCommand implements Callable<Integer> {
             Json.print(out, o);
         } else {
             out.printf(Locale.ROOT, "%s on %s %s (%d images): loss %.4f, top-1 %.2f%%, top-5 %.2f%%%n",
-                    loaded.net().options().name(), dataset, s.label(), r.n(), r.loss(), 100 * r.top1(),
+                    loaded.net().options().name(), kind.id(), s.label(), r.n(), r.loss(), 100 * r.top1(),
                     100 * r.top5());
         }
         return 0;

@@ -16,6 +16,7 @@ final class Progress {
     private final long total;
     private final String unit;
     private final boolean tty;
+    private final boolean bytes;
     private final long start = System.nanoTime();
     private long lastPrint = start;
     private boolean drawn;
@@ -26,6 +27,7 @@ final class Progress {
         this.total = total;
         this.unit = unit;
         this.tty = tty;
+        this.bytes = unit.equals("bytes");
     }
 
     static Progress start(PrintWriter err, String label, long total, String unit) {
@@ -60,8 +62,8 @@ final class Progress {
     void finish(String extra) {
         long now = System.nanoTime();
         double secs = (now - start) / 1e9;
-        String text = String.format(Locale.ROOT, "%s: %d %s in %.1f s (%.0f %s/s)%s", label, total, unit, secs,
-                total / Math.max(secs, 1e-9), unit, extra.isEmpty() ? "" : ", " + extra);
+        String text = String.format(Locale.ROOT, "%s: %s in %.1f s (%s/s)%s", label, amount(total), secs,
+                amount((long) (total / Math.max(secs, 1e-9))), extra.isEmpty() ? "" : ", " + extra);
         err.println((tty && drawn ? "\r" : "") + text + (tty ? "\033[K" : ""));
         err.flush();
     }
@@ -73,8 +75,27 @@ final class Progress {
         int width = 24;
         int filled = total == 0 ? width : (int) (width * done / total);
         String bar = tty ? "[" + "=".repeat(filled) + " ".repeat(width - filled) + "] " : "";
-        return String.format(Locale.ROOT, "%s %s%d/%d %s, %.0f %s/s, ETA %s%s", label, bar, done, total, unit, rate,
-                unit, clock(eta), extra.isEmpty() ? "" : ", " + extra);
+        String of = total > 0 ? "/" + (bytes ? amount(total) : total + " " + unit) : "";
+        return String.format(Locale.ROOT, "%s %s%s%s, %s/s, ETA %s%s", label, bar, bytes ? amount(done) : done, of,
+                amount((long) rate), clock(eta), extra.isEmpty() ? "" : ", " + extra);
+    }
+
+    /** A count with its unit; bytes in KiB/MiB/GiB. */
+    private String amount(long n) {
+        if (!bytes) {
+            return n + " " + unit;
+        }
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     static String clock(double seconds) {

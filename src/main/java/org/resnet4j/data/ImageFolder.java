@@ -1,0 +1,120 @@
+package org.resnet4j.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Images in class folders, torchvision's ImageFolder layout: {@code root/<class>/<image>}, optionally under
+ * {@code train/}, {@code val/} and {@code test/}. Class names are the folder names in sorted order. Images are
+ * decoded once, converted and resized to the model's input, and kept as uint8.
+ */
+public final class ImageFolder {
+    public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+
+    private ImageFolder() {
+    }
+
+    /** True when {@code root} holds split folders (train/val/test) rather than class folders. */
+    public static boolean hasSplitFolders(Path root) {
+        return Stream.of(Split.values()).anyMatch(s -> Files.isDirectory(root.resolve(s.label())));
+    }
+
+    /** The folder holding {@code split}'s class folders; without split folders every split is the root. */
+    public static Path splitRoot(Path root, Split split) throws NoSuchFileException {
+        if (!Files.isDirectory(root)) {
+            throw new NoSuchFileException(root.toString(), null, "image folder missing");
+        }
+        if (!hasSplitFolders(root)) {
+            return root;
+        }
+        Path dir = root.resolve(split.label());
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no " + split.label() + " folder in " + root);
+        }
+        return dir;
+    }
+
+    /** The class folders under {@code dir}, sorted; hidden folders are skipped. */
+    public static List<String> classNames(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            List<String> names = s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith(".")).sorted().toList();
+            if (names.isEmpty()) {
+                throw new DataFormatException(dir + ": no class folders (expected " + dir + "/<class>/<image>)");
+            }
+            return names;
+        }
+    }
+
+    /**
+     * Loads every image under {@code dir}'s class folders, whose names must be among {@code classNames}; files
+     * with other extensions are ignored, as torchvision does, and an image file that does not decode is an error.
+     */
+    public static Dataset load(Path dir, List<String> classNames, int channels, int height, int width,
+            ImageDecoder.Fit fit, int threads) throws IOException {
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (String cls : classNames(dir)) {
+            int label = classNames.indexOf(cls);
+            if (label < 0) {
+                throw new DataFormatException(dir.resolve(cls) + ": class '" + cls + "' is not among the training"
+                        + " classes " + classNames);
+            }
+            List<Path> images = images(dir.resolve(cls));
+            if (images.isEmpty()) {
+                throw new DataFormatException(dir.resolve(cls) + ": class folder holds no images ("
+                        + String.join(", ", EXTENSIONS.stream().sorted().toList()) + ")");
+            }
+            files.addAll(images);
+            images.forEach(f -> labels.add(label));
+        }
+        int record = channels * height * width;
+        byte[] pixels = new byte[Math.multiplyExact(files.size(), record)];
+        ForkJoinPool pool = new ForkJoinPool(Math.max(1, threads));
+        try {
+            pool.submit(() -> IntStream.range(0, files.size()).parallel().forEach(i -> {
+                try {
+                    ImageDecoder.decode(files.get(i), channels, height, width, fit, pixels, i * record);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            })).get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException(cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while decoding images", e);
+        } finally {
+            pool.shutdown();
+        }
+        return new InMemoryDataset(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), channels, height,
+                width, classNames);
+    }
+
+    private static List<Path> images(Path classDir) throws IOException {
+        try (Stream<Path> s = Files.walk(classDir)) {
+            return s.filter(Files::isRegularFile).filter(ImageFolder::isImageName).sorted().toList();
+        }
+    }
+
+    static boolean isImageName(Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return !name.startsWith(".") && dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,71 @@
+package org.resnet4j.data.download;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/** Unpacks .tar.gz archives, refusing entries that would land outside the destination. */
+public final class Archives {
+    private Archives() {
+    }
+
+    /**
+     * Extracts {@code archive} into {@code dest}: first into a temporary folder beside it, then each top-level entry
+     * is moved into place, so an interrupted unpack never leaves a half-filled dataset folder.
+     */
+    public static void untarGz(Path archive, Path dest) throws IOException {
+        Files.createDirectories(dest);
+        Path tmp = Files.createTempDirectory(dest, ".unpack");
+        try {
+            try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive));
+                 TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
+                for (TarArchiveEntry e; (e = tar.getNextEntry()) != null;) {
+                    Path out = tmp.resolve(e.getName()).normalize();
+                    if (!out.startsWith(tmp)) {
+                        throw new DownloadException(archive + ": entry " + e.getName() + " points outside the archive");
+                    }
+                    if (e.isDirectory()) {
+                        Files.createDirectories(out);
+                    } else if (e.isFile()) {
+                        Files.createDirectories(out.getParent());
+                        Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } catch (IOException e) {
+                if (e instanceof DownloadException) {
+                    throw e;
+                }
+                throw new DownloadException(archive + ": cannot unpack (" + e.getMessage() + ")", e);
+            }
+            try (var top = Files.list(tmp)) {
+                for (Path p : top.toList()) {
+                    Path target = dest.resolve(p.getFileName().toString());
+                    if (Files.exists(target)) {
+                        deleteTree(target);
+                    }
+                    Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}
