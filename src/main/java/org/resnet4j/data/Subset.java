@@ -17,6 +17,17 @@ public final class Subset implements Dataset {
         this.indices = indices.clone();
     }
 
+    /** A seeded random sample of {@code n} images (all of them when n is larger), in their original order. */
+    public static Dataset sample(Dataset d, int n, long seed) {
+        if (n >= d.size()) {
+            return d;
+        }
+        int[] pick = java.util.Arrays.copyOf(TrainValSplit.permutation(d.size(), new java.util.SplittableRandom(seed)),
+                n);
+        java.util.Arrays.sort(pick);
+        return new Subset(d, pick);
+    }
+
     @Override
     public int size() {
         return indices.length;

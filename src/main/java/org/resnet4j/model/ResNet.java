@@ -22,6 +22,11 @@ public final class ResNet extends Module {
     private final Conv2dImpl conv1;
     private final BatchNorm2dImpl bn1;
     private final List<List<Block>> stages = new ArrayList<>();
+    /**
+     * The stage containers. libtorch calls back into Java for virtual methods such as train(), so every module's
+     * Java object must stay reachable as long as the model is; a collected one turns eval() into an NPE.
+     */
+    private final List<Module> containers = new ArrayList<>();
     private final BatchNorm2dImpl postBn;
     private final LinearImpl fc;
 
@@ -42,6 +47,7 @@ public final class ResNet extends Module {
         int[] widths = arch.widths();
         for (int s = 0; s < sizes.length; s++) {
             Module layer = register_module("layer" + (s + 1), new Module());
+            containers.add(layer);
             List<Block> blocks = new ArrayList<>();
             for (int i = 0; i < sizes[s]; i++) {
                 int stride = i == 0 && s > 0 ? 2 : 1;

@@ -18,16 +18,19 @@ final class ShortcutPath {
     private final int stride;
     private final long padFront;
     private final long padBack;
+    /** The nn.Sequential-like container of a projection, held so its Java object stays reachable (see ResNet). */
+    private final Module container;
     private final Conv2dImpl conv;
     private final BatchNorm2dImpl norm;
 
-    private ShortcutPath(Kind kind, String name, int stride, long padFront, long padBack, Conv2dImpl conv,
-            BatchNorm2dImpl norm) {
+    private ShortcutPath(Kind kind, String name, int stride, long padFront, long padBack, Module container,
+            Conv2dImpl conv, BatchNorm2dImpl norm) {
         this.kind = kind;
         this.name = name;
         this.stride = stride;
         this.padFront = padFront;
         this.padBack = padBack;
+        this.container = container;
         this.conv = conv;
         this.norm = norm;
     }
@@ -41,10 +44,10 @@ final class ShortcutPath {
         long in = args.inChannels();
         boolean reshapes = args.stride() != 1 || in != out;
         if (args.shortcut() == Shortcut.NONE) {
-            return new ShortcutPath(Kind.NONE, args.shortcutName(), args.stride(), 0, 0, null, null);
+            return new ShortcutPath(Kind.NONE, args.shortcutName(), args.stride(), 0, 0, null, null, null);
         }
         if (!reshapes) {
-            return new ShortcutPath(Kind.IDENTITY, args.shortcutName(), 1, 0, 0, null, null);
+            return new ShortcutPath(Kind.IDENTITY, args.shortcutName(), 1, 0, 0, null, null, null);
         }
         if (args.shortcut() == Shortcut.A) {
             if (out < in) {
@@ -55,12 +58,12 @@ final class ShortcutPath {
             // weights carry over channel for channel.
             long extra = out - in;
             return new ShortcutPath(Kind.ZERO_PAD, args.shortcutName(), args.stride(), extra / 2, extra - extra / 2,
-                    null, null);
+                    null, null, null);
         }
         Module seq = owner.register_module(args.shortcutName(), new Module());
         Conv2dImpl conv = seq.register_module("0", Layers.conv1x1(in, out, args.stride()));
         BatchNorm2dImpl norm = projectionNorm ? seq.register_module("1", Layers.batchNorm(out)) : null;
-        return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, conv, norm);
+        return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq, conv, norm);
     }
 
     boolean isNone() {

@@ -49,6 +49,20 @@ class ModelShapeTest {
         }
     }
 
+    /** libtorch calls back into Java for train()/eval(); every container's Java object must survive GC. */
+    @Test
+    void modeSwitchesWorkAfterGarbageCollection() throws InterruptedException {
+        ResNet net = ResNets.create(ModelOptions.of("resnet20").withShortcut(Shortcut.B));
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        net.eval();
+        assertThat(net.is_training()).isFalse();
+        net.train(true);
+        assertThat(net.stages().get(2).get(0).is_training()).isTrue();
+    }
+
     @Test
     void oneSgdStepLowersTheLossOnATinyBatch() {
         Engine.seed(1);

@@ -1,0 +1,100 @@
+package org.resnet4j.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.OptimizerOptions;
+import org.bytedeco.pytorch.OptimizerParamGroup;
+import org.bytedeco.pytorch.OptimizerParamGroupVector;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.TensorVector;
+import org.resnet4j.model.ResNet;
+
+/**
+ * libtorch's own SGD and AdamW, which implement PyTorch's update rules (weight decay added to the gradient for SGD,
+ * decoupled for AdamW; momentum buffer started from the first gradient; Nesterov as PyTorch).
+ */
+public final class Optimizers {
+    private Optimizers() {
+    }
+
+    /**
+     * The optimiser a config asks for over the model's parameters; with {@code noDecayBnBias}, BatchNorm weights
+     * and all biases (every 1-dimensional parameter) form a second group without weight decay.
+     */
+    public static Optimizer create(ResNet net, TrainConfig c) {
+        TensorVector decay = net.parameters();
+        TensorVector noDecay = new TensorVector();
+        if (c.noDecayBnBias()) {
+            decay = new TensorVector();
+            StringTensorDict params = net.named_parameters();
+            for (long i = 0; i < params.size(); i++) {
+                var t = params.get(i).value();
+                (t.dim() <= 1 ? noDecay : decay).push_back(t);
+            }
+        }
+        Optimizer opt = c.optimizer().equals("adamw") ? new AdamW(decay, adamW(c, c.weightDecay()))
+                : new SGD(decay, sgd(c, c.weightDecay()));
+        if (noDecay.size() > 0) {
+            opt.add_param_group(new OptimizerParamGroup(noDecay, options(c, 0)));
+        }
+        return opt;
+    }
+
+    private static OptimizerOptions options(TrainConfig c, double weightDecay) {
+        return c.optimizer().equals("adamw") ? adamW(c, weightDecay) : sgd(c, weightDecay);
+    }
+
+    private static SGDOptions sgd(TrainConfig c, double weightDecay) {
+        SGDOptions o = new SGDOptions(c.lr());
+        o.momentum().put(c.momentum());
+        o.weight_decay().put(weightDecay);
+        o.nesterov().put(c.nesterov());
+        return o;
+    }
+
+    private static AdamWOptions adamW(TrainConfig c, double weightDecay) {
+        AdamWOptions o = new AdamWOptions(c.lr());
+        o.betas().put(0, c.beta1()).put(1, c.beta2());
+        o.eps().put(c.eps());
+        o.weight_decay().put(weightDecay);
+        return o;
+    }
+
+    public static void setLr(Optimizer opt, double lr) {
+        OptimizerParamGroupVector groups = opt.param_groups();
+        for (long i = 0; i < groups.size(); i++) {
+            groups.get(i).options().set_lr(lr);
+        }
+    }
+
+    /** The optimiser's state (momentum buffers, Adam moments, step counts) in libtorch's archive format. */
+    public static byte[] state(Optimizer opt) throws IOException {
+        OutputArchive archive = new OutputArchive();
+        opt.save(archive);
+        Path tmp = Files.createTempFile("resnet4j-optimizer", ".pt");
+        try {
+            archive.save_to(tmp.toString());
+            return Files.readAllBytes(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static void loadState(Optimizer opt, byte[] state) {
+        InputArchive archive = new InputArchive();
+        BytePointer data = new BytePointer(state.length);
+        data.put(state);
+        archive.load_from(data, state.length);
+        opt.load(archive);
+    }
+}

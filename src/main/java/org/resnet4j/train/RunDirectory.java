@@ -1,0 +1,86 @@
+package org.resnet4j.train;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import org.resnet4j.io.AtomicFile;
+
+/**
+ * A run's folder: {@code config.json}, {@code metrics.csv} (one row per epoch), the {@code last.ckpt} and
+ * {@code best.ckpt} checkpoints and {@code train.log}. Files are replaced atomically, so a crash at any moment
+ * leaves each one whole.
+ */
+public final class RunDirectory {
+    public static final String CONFIG = "config.json";
+    public static final String METRICS = "metrics.csv";
+    public static final String LAST = "last.ckpt";
+    public static final String BEST = "best.ckpt";
+    public static final String LOG = "train.log";
+
+    private final Path root;
+
+    private RunDirectory(Path root) {
+        this.root = root;
+    }
+
+    /** A folder for a new run; one that already holds a run is refused, so no run is ever overwritten. */
+    public static RunDirectory create(Path root) throws IOException {
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new IOException(root + " exists and is not a folder");
+        }
+        for (String f : List.of(CONFIG, METRICS, LAST, BEST)) {
+            if (Files.exists(root.resolve(f))) {
+                throw new IllegalArgumentException(root + " already holds a run (" + f + "); continue it with --resume "
+                        + root + " or choose another --out");
+            }
+        }
+        Files.createDirectories(root);
+        return new RunDirectory(root);
+    }
+
+    /** The folder of a run to continue; it must hold {@code last.ckpt}. */
+    public static RunDirectory existing(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new NoSuchFileException(root.toString(), null, "no such run folder");
+        }
+        if (!Files.isRegularFile(root.resolve(LAST))) {
+            throw new NoSuchFileException(root.resolve(LAST).toString(), null, "no checkpoint to resume from");
+        }
+        return new RunDirectory(root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path path(String name) {
+        return root.resolve(name);
+    }
+
+    public void writeConfig(TrainConfig config) throws IOException {
+        AtomicFile.writeString(path(CONFIG), config.toJson() + "\n");
+    }
+
+    /** Rewrites metrics.csv with every finished epoch; the checkpoint holds the same history. */
+    public void writeMetrics(List<MetricsRow> rows) throws IOException {
+        boolean withVal = rows.stream().anyMatch(MetricsRow::hasVal);
+        StringBuilder b = new StringBuilder(MetricsRow.CSV_HEADER).append(withVal ? MetricsRow.CSV_VAL : "")
+                .append('\n');
+        for (MetricsRow r : rows) {
+            b.append(r.csv(withVal)).append('\n');
+        }
+        AtomicFile.writeString(path(METRICS), b.toString());
+    }
+
+    /** The log, appended to (a resumed run continues it). */
+    public PrintWriter openLog() throws IOException {
+        return new PrintWriter(Files.newBufferedWriter(path(LOG), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND), true);
+    }
+}

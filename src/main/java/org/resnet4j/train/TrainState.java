@@ -1,0 +1,32 @@
+package org.resnet4j.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a run stands: the epoch under way (0-based) and the batches of it already done, the optimisation step, the
+ * partial epoch's running sums, the best accuracy so far, and every finished epoch's metrics.
+ */
+public final class TrainState {
+    public int epoch;
+    public int batchInEpoch;
+    public long step;
+    public double epochLossSum;
+    public long epochCorrect;
+    public long epochSeen;
+    public double epochSeconds;
+    public double epochLr = Double.NaN;
+    public double bestAccuracy = Double.NEGATIVE_INFINITY;
+    public int bestEpoch;
+    public List<MetricsRow> history = new ArrayList<>();
+
+    void startEpoch(int e) {
+        epoch = e;
+        batchInEpoch = 0;
+        epochLossSum = 0;
+        epochCorrect = 0;
+        epochSeen = 0;
+        epochSeconds = 0;
+        epochLr = Double.NaN;
+    }
+}
