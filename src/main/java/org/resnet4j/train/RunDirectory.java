@@ -55,6 +55,12 @@ public final class RunDirectory {
         return new RunDirectory(root);
     }
 
+    /** Removes the folder of a run that failed to start (it holds at most the log). */
+    void delete() throws IOException {
+        Files.deleteIfExists(path(LOG));
+        Files.deleteIfExists(root);
+    }
+
     public Path root() {
         return root;
     }

@@ -12,6 +12,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import org.resnet4j.data.DatasetKind;
+import org.resnet4j.model.InitScheme;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.Shortcut;
+
 /**
  * Everything a training run is made of. A fresh config is the reference program: resnet18 on CIFAR-10, 100 epochs,
  * batch 128, SGD lr 0.1, momentum 0.9, weight decay 5e-4, constant learning rate, crop/flip/normalise augmentation,
@@ -132,6 +137,14 @@ public final class TrainConfig {
         require(List.of("fp32", "bf16").contains(precision), "unknown precision '" + precision + "' (expected fp32"
                 + " or bf16)");
         require(List.of("crop", "pad").contains(fit), "--fit must be crop or pad");
+        ModelOptions.of(model); // each of these throws naming what is wrong
+        DatasetKind.parse(dataset);
+        if (shortcut != null) {
+            Shortcut.parse(shortcut);
+        }
+        if (init != null) {
+            InitScheme.parse(init);
+        }
         return this;
     }
 

@@ -127,10 +127,18 @@ public final class Trainer {
         if (c.seed() == null) {
             c.seed(new SecureRandom().nextLong() & ((1L << 53) - 1)); // recorded, so the run can be repeated
         }
+        boolean existed = java.nio.file.Files.exists(out);
         RunDirectory dir = RunDirectory.create(out);
-        Trainer t = new Trainer(c, dir, listener, null);
-        dir.writeConfig(c);
-        return t;
+        try {
+            Trainer t = new Trainer(c, dir, listener, null);
+            dir.writeConfig(c);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            if (!existed) {
+                dir.delete(); // a run that never started leaves no folder behind
+            }
+            throw e;
+        }
     }
 
     /**

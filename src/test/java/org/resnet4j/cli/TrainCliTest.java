@@ -1,0 +1,93 @@
+package org.resnet4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.testing.Cli;
+import org.resnet4j.train.TrainConfig;
+
+class TrainCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] TINY = {"--model", "resnet20", "--dataset", "synthetic", "--synthetic-size", "128",
+        "--synthetic-classes", "4", "--image-size", "16", "--batch-size", "32", "--epochs", "2", "--seed", "1"};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noOptionsIsTheReferenceProgram() {
+        TrainCommand cmd = new TrainCommand();
+        TrainConfig c = cmd.apply(new TrainConfig());
+        assertThat(c.model()).isEqualTo("resnet18");
+        assertThat(c.dataset()).isEqualTo("cifar10");
+        assertThat(c.epochs()).isEqualTo(100);
+        assertThat(c.batchSize()).isEqualTo(128);
+        assertThat(c.optimizer()).isEqualTo("sgd");
+        assertThat(c.lr()).isEqualTo(0.1);
+        assertThat(c.momentum()).isEqualTo(0.9);
+        assertThat(c.weightDecay()).isEqualTo(5e-4);
+        assertThat(c.schedule()).isEqualTo("constant");
+        assertThat(c.augment()).isTrue();
+        assertThat(c.precision()).isEqualTo("fp32");
+        assertThat(c.recipe()).isEqualTo("SGD lr 0.1 momentum 0.9 weight decay 5.0E-4, constant schedule, batch 128,"
+                + " 100 epochs, fp32");
+    }
+
+    @Test
+    void printsTheReferenceLinesOnStdoutOrOneJsonObject() throws IOException {
+        Cli.Result r = Cli.run(concat(TINY, "--out", dir.resolve("a").toString()));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().lines()).hasSize(4).element(2).asString().startsWith("Epoch [2/2], Loss: ");
+        assertThat(r.err()).contains("model resnet20", "recipe: SGD lr 0.1");
+
+        Cli.Result j = Cli.run(concat(TINY, "--out", dir.resolve("b").toString(), "--json"));
+        assertThat(j.exit()).as(j.err()).isZero();
+        JsonNode o = JSON.readTree(j.out());
+        assertThat(o.get("status").asText()).isEqualTo("completed");
+        assertThat(o.get("history")).hasSize(2);
+        assertThat(o.get("test_acc").asDouble()).isBetween(0.0, 1.0);
+        assertThat(j.err()).contains("Epoch [1/2]");
+    }
+
+    @Test
+    void badTrainingOptionsGetOneErrorLineAndLeaveRunsAlone() throws IOException {
+        Path run = dir.resolve("run");
+        assertThat(Cli.run(concat(TINY, "--out", run.toString())).exit()).isZero();
+        byte[] last = Files.readAllBytes(run.resolve("last.ckpt"));
+        error(Cli.run(concat(TINY, "--out", run.toString())), 2, "already holds a run");
+        error(Cli.run(concat(TINY, "--schedule", "exp")), 2, "unknown schedule 'exp'");
+        error(Cli.run(concat(TINY, "--lr", "-1")), 2, "learning rate must be positive");
+        error(Cli.run(concat(TINY, "--schedule", "multistep")), 2, "needs --milestones");
+        error(Cli.run(concat(TINY, "--precision", "fp16")), 2, "unknown precision 'fp16'");
+        error(Cli.run("train", "--model", "resnet7"), 2, "unknown model 'resnet7'");
+        error(Cli.run("train", "--resume", run.toString(), "--lr", "0.5"), 2, "a resumed run keeps its recipe");
+        error(Cli.run("train", "--resume", run.toString(), "--out", "x"), 2, "drop --out");
+        error(Cli.run("train", "--resume", dir.resolve("none").toString()), 1, "no such run folder");
+        error(Cli.run(concat(TINY, "--weights", dir.resolve("none.pt").toString())), 1, "no such weights file");
+        Files.writeString(run.resolve("broken.ckpt"), "garbage");
+        error(Cli.run(concat(TINY, "--weights", run.resolve("broken.ckpt").toString())), 1, "neither a safetensors");
+        assertThat(Files.readAllBytes(run.resolve("last.ckpt"))).isEqualTo(last);
+    }
+
+    private static void error(Cli.Result r, int exit, String text) {
+        assertThat(r.exit()).as(r.err()).isEqualTo(exit);
+        assertThat(r.err()).contains("error: ", text).doesNotContain("\tat ");
+        assertThat(r.err().lines().filter(l -> l.contains("error:"))).hasSize(1);
+    }
+
+    private static String[] concat(String[] base, String... more) {
+        String[] all = new String[base.length + more.length + 1];
+        all[0] = "train";
+        System.arraycopy(base, 0, all, 1, base.length);
+        System.arraycopy(more, 0, all, 1 + base.length, more.length);
+        return all;
+    }
+}
