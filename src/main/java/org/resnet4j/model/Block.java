@@ -30,6 +30,13 @@ public abstract class Block extends Module {
     /** The weight of the branch's last layer, zeroed by {@code zeroInitResidual} so the block starts as its shortcut. */
     abstract Tensor lastBranchWeight();
 
+    /**
+     * Folds every BatchNorm that directly follows a convolution into it, for inference; pre-activation blocks have
+     * none (their BN feeds a ReLU before the convolution) and stay as they are.
+     */
+    void foldNorms() {
+    }
+
     /** Appends this block's layers (depth + 1) and returns its output shape. */
     abstract Shape describeBranch(String name, Shape in, List<LayerRow> rows, int depth);
 

@@ -20,7 +20,7 @@ public final class ResNet extends Module {
     private final ModelOptions options;
     private final Architecture arch;
     private final Conv2dImpl conv1;
-    private final BatchNorm2dImpl bn1;
+    private final ConvNorm stem;
     private final List<List<Block>> stages = new ArrayList<>();
     /**
      * The stage containers. libtorch calls back into Java for virtual methods such as train(), so every module's
@@ -29,19 +29,18 @@ public final class ResNet extends Module {
     private final List<Module> containers = new ArrayList<>();
     private final BatchNorm2dImpl postBn;
     private final LinearImpl fc;
+    private boolean folded;
 
     ResNet(ModelOptions options) {
         this.options = options;
         this.arch = options.architecture();
         boolean preact = arch.block().preActivation();
         long width = arch.stemWidth();
-        if (arch.stem() == Stem.IMAGENET) {
-            conv1 = register_module("conv1", Layers.conv(options.inChannels(), width, 7, 2, 3));
-        } else {
-            conv1 = register_module("conv1", Layers.conv3x3(options.inChannels(), width, 1));
-        }
+        Conv2dImpl conv = arch.stem() == Stem.IMAGENET ? Layers.conv(options.inChannels(), width, 7, 2, 3)
+                : Layers.conv3x3(options.inChannels(), width, 1);
         // Pre-activation nets normalise at the start of each block instead, and once more after the last one.
-        bn1 = preact ? null : register_module("bn1", Layers.batchNorm(width));
+        stem = preact ? null : new ConvNorm(this, "conv1", conv, "bn1", Layers.batchNorm(width));
+        conv1 = preact ? register_module("conv1", conv) : stem.conv();
         long in = width;
         int[] sizes = arch.stageSizes();
         int[] widths = arch.widths();
@@ -97,10 +96,7 @@ public final class ResNet extends Module {
     }
 
     Tensor stem(Tensor x) {
-        Tensor out = conv1.forward(x);
-        if (bn1 != null) {
-            out = torch.relu_(bn1.forward(out));
-        }
+        Tensor out = stem == null ? conv1.forward(x) : torch.relu_(stem.forward(x));
         if (arch.stem() == Stem.IMAGENET) {
             out = torch.max_pool2d(out, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1},
                     false);
@@ -110,6 +106,38 @@ public final class ResNet extends Module {
 
     static Tensor pool(Tensor featureMap) {
         return torch.adaptive_avg_pool2d(featureMap, 1, 1).flatten(1, -1);
+    }
+
+    /**
+     * Folds every BatchNorm that follows a convolution into that convolution's weight and bias: the same eval-mode
+     * outputs from fewer kernels. Irreversible, and for inference only: the model can no longer be trained.
+     */
+    public void foldBatchNorm() {
+        try (org.bytedeco.pytorch.NoGradGuard guard = new org.bytedeco.pytorch.NoGradGuard()) {
+            if (stem != null) {
+                stem.fold();
+            }
+            for (List<Block> stage : stages) {
+                for (Block b : stage) {
+                    b.foldNorms();
+                }
+            }
+        }
+        folded = true;
+    }
+
+    /**
+     * Whether libtorch 2.10's oneDNN (3.7.1) can run this model channels-last. It crashes (SIGSEGV while planning
+     * the kernel) on 1×1 convolutions with 1,024 or more channels in channels-last layout, a bug fixed upstream in
+     * oneDNN PR #3453; bottleneck nets have such convolutions, so they stay in NCHW.
+     */
+    public boolean supportsChannelsLast() {
+        return arch.block().expansion() == 1;
+    }
+
+    /** Whether {@link #foldBatchNorm()} has run. */
+    public boolean isFolded() {
+        return folded;
     }
 
     /** Width of the penultimate layer (the classifier's input). */
@@ -135,10 +163,7 @@ public final class ResNet extends Module {
                     + "-channel input, not " + input.channels());
         }
         List<LayerRow> rows = new ArrayList<>();
-        Shape s = Layers.describeConv("conv1", conv1, input, rows, 1);
-        if (bn1 != null) {
-            Layers.describeNorm("bn1", bn1, s, rows, 1);
-        }
+        Shape s = stem == null ? Layers.describeConv("conv1", conv1, input, rows, 1) : stem.describe("", input, rows, 1);
         if (arch.stem() == Stem.IMAGENET) {
             s = new Shape(s.channels(), (s.height() - 1) / 2 + 1, (s.width() - 1) / 2 + 1);
             rows.add(new LayerRow("maxpool", "MaxPool2d 3x3/2", s, 0, 0, 1));

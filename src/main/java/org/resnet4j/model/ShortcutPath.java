@@ -2,7 +2,6 @@ package org.resnet4j.model;
 
 import java.util.List;
 
-import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Module;
@@ -21,10 +20,10 @@ final class ShortcutPath {
     /** The nn.Sequential-like container of a projection, held so its Java object stays reachable (see ResNet). */
     private final Module container;
     private final Conv2dImpl conv;
-    private final BatchNorm2dImpl norm;
+    private final ConvNorm convNorm;
 
     private ShortcutPath(Kind kind, String name, int stride, long padFront, long padBack, Module container,
-            Conv2dImpl conv, BatchNorm2dImpl norm) {
+            Conv2dImpl conv, ConvNorm convNorm) {
         this.kind = kind;
         this.name = name;
         this.stride = stride;
@@ -32,7 +31,7 @@ final class ShortcutPath {
         this.padBack = padBack;
         this.container = container;
         this.conv = conv;
-        this.norm = norm;
+        this.convNorm = convNorm;
     }
 
     /**
@@ -61,9 +60,13 @@ final class ShortcutPath {
                     null, null, null);
         }
         Module seq = owner.register_module(args.shortcutName(), new Module());
-        Conv2dImpl conv = seq.register_module("0", Layers.conv1x1(in, out, args.stride()));
-        BatchNorm2dImpl norm = projectionNorm ? seq.register_module("1", Layers.batchNorm(out)) : null;
-        return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq, conv, norm);
+        Conv2dImpl conv = Layers.conv1x1(in, out, args.stride());
+        if (projectionNorm) {
+            ConvNorm cn = new ConvNorm(seq, "0", conv, "1", Layers.batchNorm(out));
+            return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq, null, cn);
+        }
+        seq.register_module("0", conv);
+        return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq, conv, null);
     }
 
     boolean isNone() {
@@ -77,8 +80,7 @@ final class ShortcutPath {
     Tensor apply(Tensor x) {
         switch (kind) {
             case PROJECTION:
-                Tensor y = conv.forward(x);
-                return norm == null ? y : norm.forward(y);
+                return convNorm != null ? convNorm.forward(x) : conv.forward(x);
             case ZERO_PAD:
                 Tensor sub = stride == 1 ? x
                         : x.slice(2, new LongOptional(0), new LongOptional(), stride)
@@ -91,17 +93,23 @@ final class ShortcutPath {
         }
     }
 
+    void foldNorm() {
+        if (convNorm != null) {
+            convNorm.fold();
+        }
+    }
+
     /** Appends the shortcut's rows; {@code in} is the shape the shortcut sees. */
     void describe(String blockName, Shape in, List<LayerRow> rows, int depth) {
         String full = Layers.join(blockName, name);
         switch (kind) {
-            case PROJECTION: {
-                Shape out = Layers.describeConv(full + ".0", conv, in, rows, depth);
-                if (norm != null) {
-                    Layers.describeNorm(full + ".1", norm, out, rows, depth);
+            case PROJECTION:
+                if (convNorm != null) {
+                    convNorm.describe(full, in, rows, depth);
+                } else {
+                    Layers.describeConv(full + ".0", conv, in, rows, depth);
                 }
                 break;
-            }
             case ZERO_PAD: {
                 long h = (in.height() - 1) / stride + 1;
                 long w = (in.width() - 1) / stride + 1;
@@ -117,7 +125,7 @@ final class ShortcutPath {
     /** A short description for the block's summary row. */
     String label() {
         switch (kind) {
-            case PROJECTION: return "projection 1x1/" + stride + (norm == null ? "" : " + BN");
+            case PROJECTION: return "projection 1x1/" + stride + (convNorm == null ? "" : " + BN");
             case ZERO_PAD: return "zero-pad (A)";
             case IDENTITY: return "identity";
             default: return "none";

@@ -15,9 +15,7 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.data.Augmentation;
 import org.resnet4j.data.Batch;
 import org.resnet4j.data.DataConfig;
@@ -28,9 +26,9 @@ import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.Subset;
-import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.ChannelsLast;
 import org.resnet4j.engine.Engine;
-import org.resnet4j.engine.Tensors;
+import org.resnet4j.engine.ProcessMemory;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
@@ -56,10 +54,11 @@ public final class Trainer {
     private final Datasets.Splits data;
     private final ResNet net;
     private final Optimizer optimizer;
+    private final TrainStep trainStep;
     private final LrSchedule schedule;
     private final DataLoader trainLoader;
     private final int batchesPerEpoch;
-    private final boolean bf16;
+    private final boolean channelsLast;
     private volatile boolean stopRequested;
 
     private Trainer(TrainConfig config, RunDirectory dir, TrainListener listener, Checkpoint.Contents resume)
@@ -105,16 +104,29 @@ public final class Trainer {
         } else if (config.weights() != null) {
             fineTuneFrom(Path.of(config.weights()));
         }
-        bf16 = config.precision().equals("bf16");
+        channelsLast = config.useChannelsLast() && net.supportsChannelsLast();
+        if (config.useChannelsLast() && !channelsLast) {
+            if (Boolean.TRUE.equals(config.channelsLast())) {
+                throw new IllegalArgumentException(net.options().name() + " cannot run channels-last: libtorch's"
+                        + " oneDNN crashes on its wide 1x1 convolutions; leave out --channels-last");
+            }
+            this.listener.message("channels-last is off for " + net.options().name() + " (bottleneck blocks: libtorch's"
+                    + " oneDNN 3.7.1 crashes on wide 1x1 convolutions in that layout)");
+        }
+        if (channelsLast) {
+            ChannelsLast.convert(net);
+        }
         optimizer = Optimizers.create(net, config);
         if (resume != null) {
             Optimizers.loadState(optimizer, resume.optimizer());
         }
+        trainStep = new TrainStep(net, optimizer, config.precision().equals("bf16"), config.labelSmoothing(),
+                config.gradClip());
         Augmentation aug = config.augment() ? dataConfig.augmentation().withCutout(config.cutout())
                 : Augmentation.NONE.withCutout(config.cutout());
         trainLoader = new DataLoader(data.train(), new DataLoader.Options(config.batchSize(), true, false,
                 config.dataWorkers(), 2 * config.dataWorkers() + 1, config.seed(), dataConfig.normalization(), aug,
-                config.useChannelsLast()));
+                channelsLast));
         int full = trainLoader.batchesPerEpoch();
         batchesPerEpoch = config.limitTrainBatches() > 0 ? Math.min(full, config.limitTrainBatches()) : full;
         schedule = LrSchedule.of(config, batchesPerEpoch);
@@ -233,29 +245,16 @@ public final class Trainer {
 
     /** One optimisation step on {@code b}, inside the caller's native-memory scope. */
     private void step(Batch b) {
-        Optimizers.setLr(optimizer, schedule.lr(state.step));
-        optimizer.zero_grad(true);
-        Tensor logits;
-        try (Autocast ac = Autocast.bf16(bf16)) {
-            logits = net.forward(b.images());
-        }
-        Tensor loss = torch.cross_entropy_loss(logits.to(ScalarType.Float), b.labels(), new TensorOptional(), 1, -100,
-                config.labelSmoothing());
-        loss.backward();
-        if (config.gradClip() > 0) {
-            torch.clip_grad_norm_(net.parameters(), config.gradClip());
-        }
-        double l = loss.item_double();
-        if (!Double.isFinite(l)) {
+        double lr = schedule.lr(state.step);
+        TrainStep.Outcome o = trainStep.run(b.images(), b.labels(), lr);
+        if (!Double.isFinite(o.loss())) {
             throw new DivergenceException(String.format(Locale.ROOT, "the loss became %s at epoch %d, step %d (lr %g);"
                     + " stopped without saving, so %s still holds the last good state; lower the learning rate or"
-                    + " clip gradients (--grad-clip)", l, state.epoch + 1, state.step + 1, schedule.lr(state.step),
+                    + " clip gradients (--grad-clip)", o.loss(), state.epoch + 1, state.step + 1, lr,
                     dir.path(RunDirectory.LAST)));
         }
-        optimizer.step();
-        state.epochLossSum += l * b.size();
-        state.epochCorrect += logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false).eq(b.labels()).sum()
-                .item_long();
+        state.epochLossSum += o.loss() * b.size();
+        state.epochCorrect += o.correct();
         state.epochSeen += b.size();
     }
 
@@ -410,8 +409,9 @@ public final class Trainer {
             for (String l : lines) {
                 log.println(l);
             }
-            log.println(String.format(Locale.ROOT, "  lr %.6g, %.1f s, %.1f images/s", row.lr(), row.seconds(),
-                    row.imagesPerSecond()));
+            log.println(String.format(Locale.ROOT, "  lr %.6g, %.1f s, %.1f images/s, resident memory %d MiB (peak"
+                    + " %d MiB)", row.lr(), row.seconds(), row.imagesPerSecond(), ProcessMemory.resident() >> 20,
+                    ProcessMemory.peakResident() >> 20));
             inner.epochEnded(row, lines);
         }
 

@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.io.Weights;
-import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
 import org.resnet4j.testing.Cli;
 import org.resnet4j.testing.Fixtures;

@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""The reference PyTorch program's step, timed the way `resnet4j bench` times resnet4j's.
+
+Builds the PyTorch equivalent of a resnet4j variant (tools/reference_models.py; for resnet18 that is the reference
+program's model), then times the full training step of the reference program (zero_grad, forward, cross-entropy,
+backward, SGD lr/momentum 0.9/weight decay 5e-4 update) or an inference pass on synthetic input, fp32, with an
+explicit thread count. Prints one JSON object like `resnet4j bench --json`.
+
+    /usr/bin/python3 bench/reference_bench.py --model resnet18 --mode train --batch-size 128 --threads 2
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import reference_models  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="resnet18")
+    p.add_argument("--mode", default="train", choices=["train", "eval"])
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--size", type=int, default=None)
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = reference_models.build(a.model)
+    size = a.size or (224 if a.model.startswith("imagenet") else 32)
+    x = torch.randn(a.batch_size, 3, size, size)
+    y = torch.arange(a.batch_size) % model.fc.out_features
+    times = []
+    if a.mode == "train":
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+        for i in range(a.warmup + a.steps):
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            loss.item()
+            if i >= a.warmup:
+                times.append(time.perf_counter() - t0)
+    else:
+        model.eval()
+        with torch.no_grad():
+            for i in range(a.warmup + a.steps):
+                t0 = time.perf_counter()
+                model(x).sum().item()
+                if i >= a.warmup:
+                    times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    print(json.dumps({
+        "implementation": "pytorch " + torch.__version__, "model": a.model, "mode": a.mode,
+        "batch_size": a.batch_size, "precision": "fp32", "threads": torch.get_num_threads(),
+        "images_per_second": a.batch_size / med, "median_ms": med * 1000, "min_ms": min(times) * 1000,
+        "max_ms": max(times) * 1000, "steps": a.steps,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+package org.resnet4j.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.resnet4j.bench.StepBenchmark;
+import org.resnet4j.engine.Engine;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.Shape;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time a model's training step (forward, backward, SGD update) or inference on synthetic input:"
+                + " warm-up, then the median of timed steps.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = "--model", defaultValue = "resnet18", paramLabel = "NAME", description = "variant (default"
+            + " ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--mode", defaultValue = "train", paramLabel = "train|eval", description = "what to time"
+            + " (default ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N", description = "default ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "default"
+            + " ${DEFAULT-VALUE}; bf16 means autocast")
+    String precision;
+
+    @Option(names = "--channels-last", negatable = true, description = "channels-last input and weights (default:"
+            + " with bf16, where the model allows)")
+    Boolean channelsLast;
+
+    @Option(names = "--fold-bn", negatable = true, description = "eval mode: fold BatchNorm into the convolutions"
+            + " (default: on)")
+    Boolean foldBn;
+
+    @Option(names = "--input", paramLabel = "CxHxW", description = "input shape (default: the variant's)")
+    String input;
+
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "untimed steps (default"
+            + " ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "timed steps (default"
+            + " ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--json", description = "print one JSON object (images_per_second, median_ms, peak_rss_mib, ...)")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        boolean train = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "train" -> true;
+            case "eval" -> false;
+            default -> throw new IllegalArgumentException("--mode must be train or eval, not '" + mode + "'");
+        };
+        boolean bf16 = switch (precision.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> false;
+            case "bf16" -> true;
+            default -> throw new IllegalArgumentException("--precision must be fp32 or bf16, not '" + precision + "'");
+        };
+        engine.start();
+        ModelOptions mo = ModelOptions.of(model);
+        Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
+        boolean cl = channelsLast != null ? channelsLast
+                : bf16 && mo.architecture().block().expansion() == 1;
+        boolean fold = !train && (foldBn == null || foldBn);
+        StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold,
+                warmup, steps, shape));
+        PrintWriter out = spec.commandLine().getOut();
+        double mib = r.peakRssBytes() / 1048576.0;
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model);
+            o.put("mode", train ? "train" : "eval");
+            o.put("batch_size", batchSize);
+            o.put("precision", bf16 ? "bf16" : "fp32");
+            o.put("channels_last", cl);
+            o.put("fold_bn", fold);
+            o.put("threads", r.threads());
+            o.put("images_per_second", r.imagesPerSecond());
+            o.put("median_ms", r.medianSeconds() * 1000);
+            o.put("min_ms", r.minSeconds() * 1000);
+            o.put("max_ms", r.maxSeconds() * 1000);
+            o.put("steps", steps);
+            o.put("peak_rss_mib", mib);
+            o.put("cpu", Engine.cpuCapability());
+            Json.print(out, o);
+        } else {
+            out.printf(Locale.ROOT, "%s %s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
+                    + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval", batchSize,
+                    bf16 ? "bf16" : "fp32", cl ? " channels-last" : "", fold ? " folded BN" : "", r.threads(),
+                    r.imagesPerSecond(), r.medianSeconds() * 1000, r.minSeconds() * 1000, r.maxSeconds() * 1000,
+                    steps, mib);
+        }
+        return 0;
+    }
+}
