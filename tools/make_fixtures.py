@@ -177,6 +177,37 @@ def main():
         "input": x, "logits_eval": logits_eval, "logits_train": logits_train, "features_eval": features,
         "layer2.0.bn1.running_mean_after_train": after[0], "layer2.0.bn1.running_var_after_train": after[1]})
 
+    # Optimiser parity: from the trained weights, a few steps of each optimiser on one fixed batch. AdamW's eps is
+    # large so that no weight sits where |gradient| ~ eps, where float rounding in the gradient flips the update;
+    # its weight decay is large so that decoupled decay shows in the weights.
+    images, labels = synthetic_images(16, seed=5)
+    x, y = normalise(images), torch.from_numpy(labels).long()
+    steps = {}
+    for name, make in [("sgd", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4)),
+                       ("nesterov", lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-4,
+                                                              nesterov=True)),
+                       ("adamw", lambda p: torch.optim.AdamW(p, lr=1e-2, betas=(0.9, 0.99), eps=1e-3,
+                                                             weight_decay=0.5))]:
+        m = reference_models.build("resnet20")
+        m.load_state_dict(sd)
+        m.train()
+        opt = make(m.parameters())
+        losses = []
+        for _ in range(3):
+            opt.zero_grad()
+            loss = F.cross_entropy(m(x), y, label_smoothing=0.1 if name == "adamw" else 0.0)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        steps[name + ".losses"] = torch.tensor(losses)
+        steps[name + ".conv1.weight"] = m.state_dict()["conv1.weight"]
+        steps[name + ".fc.weight"] = m.state_dict()["fc.weight"]
+        steps[name + ".layer3.2.bn2.running_var"] = m.state_dict()["layer3.2.bn2.running_var"]
+    steps["input"] = x
+    steps["labels"] = y
+    save_safetensors(os.path.join(OUT, "optimizer_steps.safetensors"), steps)
+    print("optimiser steps", {k: v.tolist() for k, v in steps.items() if k.endswith("losses")})
+
     # Models with formula weights: only inputs and logits are committed.
     cases = [("resnet18", 32, {}), ("resnet50", 32, {}), ("imagenet_resnet18", 64, {}),
              ("preact_resnet18", 32, {}), ("preact_resnet164", 32, {}), ("plain20", 32, {}),

@@ -1,5 +1,6 @@
 package org.resnet4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -10,14 +11,19 @@ import org.resnet4j.data.DataLocation;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.data.Preprocessing;
+import org.resnet4j.io.Weights;
+import org.resnet4j.model.ResNet;
 import org.resnet4j.model.Shape;
+import org.resnet4j.train.Checkpoint;
+import org.resnet4j.train.TrainConfig;
 
 import picocli.CommandLine.Option;
 
 /** The options that say which data a command reads. */
 final class DataOptions {
-    @Option(names = "--dataset", defaultValue = "cifar10", paramLabel = "NAME",
-            description = "cifar10, cifar100, mnist, fashion-mnist, folder or synthetic (default ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", paramLabel = "NAME",
+            description = "cifar10 (default), cifar100, mnist, fashion-mnist, folder or synthetic")
     String dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -68,13 +74,21 @@ final class DataOptions {
             description = "threads assembling batches ahead of the model (default ${DEFAULT-VALUE})")
     int workers;
 
+    /** The dataset named on the command line, else {@code fallback} (for example the one a model was trained on). */
+    DatasetKind kind(String fallback) {
+        return DatasetKind.parse(dataset != null ? dataset : fallback);
+    }
+
     DatasetKind kind() {
-        return DatasetKind.parse(dataset);
+        return kind("cifar10");
     }
 
     /** The data configuration; folders and synthetic data take {@code input}'s channels and size. */
     DataConfig config(Shape input) {
-        DatasetKind kind = kind();
+        return config(kind(), input);
+    }
+
+    DataConfig config(DatasetKind kind, Shape input) {
         if (workers < 1) {
             throw new IllegalArgumentException("--data-workers must be at least 1, got " + workers);
         }
@@ -94,6 +108,25 @@ final class DataOptions {
         return c.withFit(f).withValSplit(valSplit, !noStratify, valSeed)
                 .withDownload(!noDownload, allowChecksumMismatch, mirror).withCoarseLabels(coarse)
                 .withSynthetic(syntheticSize, syntheticClasses);
+    }
+
+    /**
+     * The data to evaluate trained weights on: a checkpoint's own training data (same folder, same validation
+     * carve, same synthetic images) unless --dataset or --data-dir say otherwise; else the data named here, prepared
+     * at the model's input shape.
+     */
+    DataConfig configFor(Path weights, Weights.LoadedModel loaded) throws IOException {
+        TrainConfig recorded = Checkpoint.configOf(weights);
+        if (recorded != null && dataset == null && dataDir == null) {
+            return recorded.dataConfig();
+        }
+        Preprocessing prep = loaded.preprocessing();
+        ResNet net = loaded.net();
+        Shape input = prep != null ? new Shape(prep.channels(), prep.height(), prep.width())
+                : new Shape(net.options().inChannels(), net.architecture().defaultInput().height(),
+                        net.architecture().defaultInput().width());
+        DataConfig c = config(kind(prep != null ? prep.dataset() : "cifar10"), input);
+        return prep != null ? c.withFit(prep.fit()) : c;
     }
 
     /** Reports downloads as progress and notes as lines on stderr. */

@@ -62,8 +62,8 @@ final class Progress {
     void finish(String extra) {
         long now = System.nanoTime();
         double secs = (now - start) / 1e9;
-        String text = String.format(Locale.ROOT, "%s: %s in %.1f s (%s/s)%s", label, amount(total), secs,
-                amount((long) (total / Math.max(secs, 1e-9))), extra.isEmpty() ? "" : ", " + extra);
+        String text = String.format(Locale.ROOT, "%s: %s in %.1f s (%s)%s", label, amount(total), secs,
+                rate(total / Math.max(secs, 1e-9)), extra.isEmpty() ? "" : ", " + extra);
         err.println((tty && drawn ? "\r" : "") + text + (tty ? "\033[K" : ""));
         err.flush();
     }
@@ -76,8 +76,15 @@ final class Progress {
         int filled = total == 0 ? width : (int) (width * done / total);
         String bar = tty ? "[" + "=".repeat(filled) + " ".repeat(width - filled) + "] " : "";
         String of = total > 0 ? "/" + (bytes ? amount(total) : total + " " + unit) : "";
-        return String.format(Locale.ROOT, "%s %s%s%s, %s/s, ETA %s%s", label, bar, bytes ? amount(done) : done, of,
-                amount((long) rate), clock(eta), extra.isEmpty() ? "" : ", " + extra);
+        return String.format(Locale.ROOT, "%s %s%s%s, %s, ETA %s%s", label, bar, bytes ? amount(done) : done, of,
+                rate(rate), clock(eta), extra.isEmpty() ? "" : ", " + extra);
+    }
+
+    private String rate(double perSecond) {
+        if (bytes) {
+            return amount((long) perSecond) + "/s";
+        }
+        return String.format(Locale.ROOT, perSecond < 10 ? "%.2f %s/s" : "%.0f %s/s", perSecond, unit);
     }
 
     /** A count with its unit; bytes in KiB/MiB/GiB. */

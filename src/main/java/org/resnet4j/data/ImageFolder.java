@@ -112,7 +112,7 @@ public final class ImageFolder {
         }
     }
 
-    static boolean isImageName(Path p) {
+    public static boolean isImageName(Path p) {
         String name = p.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return !name.startsWith(".") && dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));

@@ -1,29 +1,50 @@
 package org.resnet4j.eval;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.data.Batch;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
+import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ResNet;
 
-/** Runs a model over a dataset in eval mode and measures loss and top-k accuracy. */
+/**
+ * Runs a model over a dataset in eval mode and measures loss, top-1 and top-5 accuracy and the confusion matrix;
+ * optionally with horizontal-flip test-time augmentation (the softmax of each image and its mirror averaged).
+ */
 public final class Evaluator {
     private final int batchSize;
     private final int workers;
+    private final boolean flipTta;
+    private final boolean bf16;
 
-    public Evaluator(int batchSize, int workers) {
+    public Evaluator(int batchSize, int workers, boolean flipTta, boolean bf16) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
+        if (workers < 1) {
+            throw new IllegalArgumentException("data workers must be at least 1, got " + workers);
+        }
         this.batchSize = batchSize;
         this.workers = workers;
+        this.flipTta = flipTta;
+        this.bf16 = bf16;
+    }
+
+    public Evaluator(int batchSize, int workers) {
+        this(batchSize, workers, false, false);
     }
 
     public Evaluator(int batchSize) {
@@ -39,9 +60,10 @@ public final class Evaluator {
         checkCompatible(net, data);
         boolean wasTraining = net.is_training();
         net.eval();
-        long k = Math.min(5, net.options().numClasses());
+        int classes = net.options().numClasses();
+        long k = Math.min(5, classes);
+        long[][] confusion = new long[classes][classes];
         double lossSum = 0;
-        long correct1 = 0;
         long correct5 = 0;
         int done = 0;
         try (NoGradGuard guard = new NoGradGuard();
@@ -49,12 +71,15 @@ public final class Evaluator {
              DataLoader.BatchStream batches = loader.epoch(0, 0)) {
             while (batches.hasNext()) {
                 try (PointerScope scope = new PointerScope(); Batch b = batches.next()) {
-                    Tensor logits = net.forward(b.images());
-                    lossSum += torch.cross_entropy(logits, b.labels()).item_double() * b.size();
-                    T_TensorTensor_T top = torch.topk(logits, k);
-                    Tensor hits = top.get1().eq(b.labels().unsqueeze(1));
-                    correct1 += hits.narrow(1, 0, 1).sum().item_long();
-                    correct5 += hits.sum().item_long();
+                    Tensor logProbs = logProbabilities(net, b.images());
+                    lossSum += torch.nll_loss(logProbs, b.labels()).item_double() * b.size();
+                    T_TensorTensor_T top = torch.topk(logProbs, k);
+                    correct5 += top.get1().eq(b.labels().unsqueeze(1)).sum().item_long();
+                    long[] predicted = Tensors.toLongs(logProbs.argmax(new LongOptional(1), false));
+                    long[] truth = Tensors.toLongs(b.labels());
+                    for (int i = 0; i < truth.length; i++) {
+                        confusion[(int) truth[i]][(int) predicted[i]]++;
+                    }
                     done += b.size();
                 }
                 progress.accept(done);
@@ -63,7 +88,33 @@ public final class Evaluator {
             net.train(wasTraining);
         }
         long n = data.size();
-        return new EvalResult(n == 0 ? Double.NaN : lossSum / n, (double) correct1 / n, (double) correct5 / n, n);
+        long correct1 = 0;
+        for (int c = 0; c < classes; c++) {
+            correct1 += confusion[c][c];
+        }
+        return new EvalResult(n == 0 ? Double.NaN : lossSum / n, (double) correct1 / n, (double) correct5 / n, n,
+                confusion, List.copyOf(padNames(data.classNames(), classes)), flipTta);
+    }
+
+    /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
+    private Tensor logProbabilities(ResNet net, Tensor images) {
+        try (Autocast ac = Autocast.bf16(bf16)) {
+            Tensor logits = net.forward(images).to(ScalarType.Float);
+            if (!flipTta) {
+                return torch.log_softmax(logits, 1);
+            }
+            Tensor mirrored = net.forward(images.flip(3)).to(ScalarType.Float);
+            Tensor p = torch.softmax(logits, 1).add(torch.softmax(mirrored, 1)).div(new Scalar(2));
+            return p.log();
+        }
+    }
+
+    private static List<String> padNames(List<String> names, int classes) {
+        List<String> out = new ArrayList<>(names);
+        while (out.size() < classes) {
+            out.add("class_" + out.size());
+        }
+        return out;
     }
 
     static void checkCompatible(ResNet net, Dataset data) {

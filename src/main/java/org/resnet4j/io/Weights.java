@@ -13,9 +13,13 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.Tensor;
+import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.data.Normalization;
+import org.resnet4j.data.Preprocessing;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
@@ -32,23 +36,29 @@ public final class Weights {
     /** Metadata key marking a checkpoint; its model tensors carry the {@link #CHECKPOINT_MODEL_PREFIX}. */
     public static final String CHECKPOINT_KEY = "resnet4j.checkpoint";
     public static final String CHECKPOINT_MODEL_PREFIX = "model.";
+    /** The checkpoint layout this version writes and reads. */
+    public static final int CHECKPOINT_FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Weights() {
     }
 
-    /** What a weights file says about the model it holds. */
-    public record ModelInfo(ModelOptions options, List<String> classNames) {
+    /**
+     * What a weights file says about the model it holds: its options, class names, and how its input was prepared
+     * (null when unknown).
+     */
+    public record ModelInfo(ModelOptions options, List<String> classNames, Preprocessing preprocessing) {
         public ModelInfo {
             classNames = classNames == null ? List.of() : List.copyOf(classNames);
         }
     }
 
-    /** Writes the model's state dict, with its options and class names in the metadata, atomically. */
-    public static void save(ResNet net, List<String> classNames, Path path) throws IOException {
+    /** Writes the model's state dict, with its description in the metadata, atomically. */
+    public static void save(ResNet net, List<String> classNames, Preprocessing preprocessing, Path path)
+            throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
-        meta.put(MODEL_KEY, toJson(new ModelInfo(net.options(), classNames)));
+        meta.put(MODEL_KEY, toJson(new ModelInfo(net.options(), classNames, preprocessing)));
         SafeTensors.write(path, StateDict.of(net), meta);
     }
 
@@ -65,6 +75,12 @@ public final class Weights {
             if (!f.metadata().containsKey(CHECKPOINT_KEY)) {
                 return f;
             }
+            try {
+                checkCheckpointFormat(path, JSON.readTree(f.metadata().get(CHECKPOINT_KEY)));
+            } catch (JsonProcessingException e) {
+                throw new WeightsFormatException(path + ": unreadable checkpoint metadata (" + e.getOriginalMessage()
+                        + ")", e);
+            }
             Map<String, Tensor> model = new LinkedHashMap<>();
             f.tensors().forEach((k, v) -> {
                 if (k.startsWith(CHECKPOINT_MODEL_PREFIX)) {
@@ -79,14 +95,29 @@ public final class Weights {
         throw new WeightsFormatException(path + ": neither a safetensors file nor a torch.save archive (.pt/.pth)");
     }
 
+    /** Refuses checkpoints of another layout, naming the newer version when that is the reason. */
+    public static void checkCheckpointFormat(Path path, JsonNode checkpointMeta) throws WeightsFormatException {
+        int format = checkpointMeta.path("format").asInt(-1);
+        if (format > CHECKPOINT_FORMAT) {
+            throw new WeightsFormatException(path + ": checkpoint format " + format + " is newer than this resnet4j"
+                    + " reads (" + CHECKPOINT_FORMAT + "); update resnet4j to use it");
+        }
+        if (format != CHECKPOINT_FORMAT) {
+            throw new WeightsFormatException(path + ": unknown checkpoint format " + checkpointMeta.path("format"));
+        }
+    }
+
     /** The model description in a file's metadata, if it has one. */
     public static Optional<ModelInfo> modelInfo(TensorFile file) throws WeightsFormatException {
         String json = file.metadata().get(MODEL_KEY);
         return json == null ? Optional.empty() : Optional.of(fromJson(json));
     }
 
-    /** A model built from a weights file, and the class names the file carries (empty when it has none). */
-    public record LoadedModel(ResNet net, List<String> classNames) {
+    /**
+     * A model built from a weights file, the class names the file carries (empty when it has none) and its input
+     * preparation (null when the file does not say).
+     */
+    public record LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing) {
         public LoadedModel {
             classNames = List.copyOf(classNames);
         }
@@ -112,7 +143,8 @@ public final class Weights {
         }
         ResNet net = ResNets.create(options);
         StateDict.load(net, file.tensors(), true);
-        return new LoadedModel(net, info.map(ModelInfo::classNames).orElse(List.of()));
+        return new LoadedModel(net, info.map(ModelInfo::classNames).orElse(List.of()),
+                info.map(ModelInfo::preprocessing).orElse(null));
     }
 
     private static ModelOptions inferOptions(ModelOptions base, Map<String, Tensor> tensors) {
@@ -148,6 +180,19 @@ public final class Weights {
         n.put("zero_init_residual", o.zeroInitResidual());
         n.put("init", o.init().name().toLowerCase(java.util.Locale.ROOT));
         info.classNames().forEach(n.putArray("class_names")::add);
+        Preprocessing p = info.preprocessing();
+        if (p != null) {
+            ObjectNode d = n.putObject("input");
+            d.put("dataset", p.dataset());
+            d.putArray("shape").add(p.channels()).add(p.height()).add(p.width());
+            d.put("fit", p.fit().name().toLowerCase(java.util.Locale.ROOT));
+            ArrayNode mean = d.putArray("mean");
+            ArrayNode std = d.putArray("std");
+            for (int c = 0; c < p.normalization().channels(); c++) {
+                mean.add(p.normalization().mean()[c]);
+                std.add(p.normalization().std()[c]);
+            }
+        }
         return n.toString();
     }
 
@@ -162,7 +207,21 @@ public final class Weights {
                     .withInit(n.has("init") ? InitScheme.parse(n.get("init").asText()) : base.init());
             List<String> names = new ArrayList<>();
             n.path("class_names").forEach(c -> names.add(c.asText()));
-            return new ModelInfo(o, names);
+            Preprocessing p = null;
+            JsonNode d = n.get("input");
+            if (d != null) {
+                float[] mean = new float[d.get("mean").size()];
+                float[] std = new float[mean.length];
+                for (int c = 0; c < mean.length; c++) {
+                    mean[c] = (float) d.get("mean").get(c).asDouble();
+                    std[c] = (float) d.get("std").get(c).asDouble();
+                }
+                JsonNode shape = d.get("shape");
+                p = new Preprocessing(d.get("dataset").asText(), shape.get(0).asInt(), shape.get(1).asInt(),
+                        shape.get(2).asInt(), ImageDecoder.Fit.valueOf(d.get("fit").asText().toUpperCase(
+                                java.util.Locale.ROOT)), new Normalization(mean, std));
+            }
+            return new ModelInfo(o, names, p);
         } catch (JsonProcessingException | NullPointerException | IllegalArgumentException e) {
             throw new WeightsFormatException("unreadable model description in weights metadata: " + e.getMessage(), e);
         }

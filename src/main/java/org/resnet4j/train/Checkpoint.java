@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Tensors;
+import org.resnet4j.data.Preprocessing;
 import org.resnet4j.io.SafeTensors;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.TensorFile;
@@ -28,7 +29,7 @@ import org.resnet4j.model.ResNet;
  * description that lets {@code eval}/{@code predict} use it as weights. Written atomically.
  */
 public final class Checkpoint {
-    public static final int FORMAT = 1;
+    public static final int FORMAT = Weights.CHECKPOINT_FORMAT;
     private static final String OPTIMIZER = "optimizer.libtorch_archive";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,7 +42,7 @@ public final class Checkpoint {
     }
 
     public static void write(Path path, ResNet net, byte[] optimizerState, TrainConfig config, TrainState state,
-            List<String> classNames) throws IOException {
+            List<String> classNames, Preprocessing preprocessing) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         StateDict.of(net).forEach((k, v) -> tensors.put(Weights.CHECKPOINT_MODEL_PREFIX + k, v));
         tensors.put(OPTIMIZER, Tensors.fromBytes(ByteBuffer.wrap(optimizerState), ScalarType.Byte,
@@ -52,9 +53,25 @@ public final class Checkpoint {
         meta.set("state", JSON.valueToTree(state));
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
-        metadata.put(Weights.MODEL_KEY, Weights.toJson(new Weights.ModelInfo(net.options(), classNames)));
+        metadata.put(Weights.MODEL_KEY, Weights.toJson(new Weights.ModelInfo(net.options(), classNames, preprocessing)));
         metadata.put(Weights.CHECKPOINT_KEY, meta.toString());
         SafeTensors.write(path, tensors, metadata);
+    }
+
+    /** The training configuration recorded in a checkpoint, or null when the file is not one. */
+    public static TrainConfig configOf(Path path) throws IOException {
+        if (!SafeTensors.looksLike(path)) {
+            return null;
+        }
+        String json = SafeTensors.readMetadata(path).get(Weights.CHECKPOINT_KEY);
+        if (json == null) {
+            return null;
+        }
+        try {
+            return TrainConfig.fromJson(JSON.readTree(json).get("config").toString());
+        } catch (JsonProcessingException | NullPointerException e) {
+            throw new WeightsFormatException(path + ": unreadable checkpoint metadata (" + e.getMessage() + ")", e);
+        }
     }
 
     public static Contents read(Path path) throws IOException {
@@ -65,14 +82,7 @@ public final class Checkpoint {
         }
         try {
             JsonNode meta = JSON.readTree(json);
-            int format = meta.path("format").asInt(-1);
-            if (format > FORMAT) {
-                throw new WeightsFormatException(path + ": checkpoint format " + format + " is newer than this resnet4j"
-                        + " reads (" + FORMAT + "); update resnet4j to resume it");
-            }
-            if (format != FORMAT) {
-                throw new WeightsFormatException(path + ": unknown checkpoint format " + meta.path("format"));
-            }
+            Weights.checkCheckpointFormat(path, meta);
             TrainConfig config = TrainConfig.fromJson(meta.get("config").toString());
             TrainState state = JSON.treeToValue(meta.get("state"), TrainState.class);
             Weights.ModelInfo info = Weights.fromJson(f.metadata().get(Weights.MODEL_KEY));

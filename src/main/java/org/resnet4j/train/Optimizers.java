@@ -64,7 +64,9 @@ public final class Optimizers {
 
     private static AdamWOptions adamW(TrainConfig c, double weightDecay) {
         AdamWOptions o = new AdamWOptions(c.lr());
-        o.betas().put(0, c.beta1()).put(1, c.beta2());
+        // betas() points at a std::tuple<double, double>, which libstdc++ lays out last element first: beta2 sits at
+        // offset 0. Writing (beta1, beta2) in order swaps them; OptimizerParityTest catches it against PyTorch.
+        o.betas().put(0, c.beta2()).put(1, c.beta1());
         o.eps().put(c.eps());
         o.weight_decay().put(weightDecay);
         return o;

@@ -9,6 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.resnet4j.eval.EvalResult;
 import org.resnet4j.io.AtomicFile;
 
 /**
@@ -22,6 +27,10 @@ public final class RunDirectory {
     public static final String LAST = "last.ckpt";
     public static final String BEST = "best.ckpt";
     public static final String LOG = "train.log";
+    /** The test-set confusion matrix of the best epoch so far. */
+    public static final String CONFUSION = "confusion.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
 
@@ -82,6 +91,21 @@ public final class RunDirectory {
             b.append(r.csv(withVal)).append('\n');
         }
         AtomicFile.writeString(path(METRICS), b.toString());
+    }
+
+    public void writeConfusion(EvalResult r, int epoch, String split) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("epoch", epoch);
+        o.put("split", split);
+        r.classNames().forEach(o.putArray("class_names")::add);
+        ArrayNode m = o.putArray("matrix");
+        for (long[] row : r.confusion()) {
+            ArrayNode a = m.addArray();
+            for (long v : row) {
+                a.add(v);
+            }
+        }
+        AtomicFile.writeString(path(CONFUSION), o.toString() + "\n");
     }
 
     /** The log, appended to (a resumed run continues it). */

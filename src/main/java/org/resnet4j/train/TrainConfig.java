@@ -1,5 +1,6 @@
 package org.resnet4j.train;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,9 +13,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import org.resnet4j.data.DataConfig;
+import org.resnet4j.data.DataLocation;
 import org.resnet4j.data.DatasetKind;
+import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.Shape;
 import org.resnet4j.model.Shortcut;
 
 /**
@@ -152,6 +157,33 @@ public final class TrainConfig {
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** The model this config trains, before the data fixes its input channels and class count. */
+    public ModelOptions modelOptions() {
+        ModelOptions o = ModelOptions.of(model).withZeroInitResidual(zeroInitResidual);
+        if (shortcut != null) {
+            o = o.withShortcut(Shortcut.parse(shortcut));
+        }
+        if (init != null) {
+            o = o.withInit(InitScheme.parse(init));
+        }
+        return o;
+    }
+
+    /** The data this config trains on; folders and synthetic images take the model's input channels and size. */
+    public DataConfig dataConfig() {
+        DatasetKind kind = DatasetKind.parse(dataset);
+        Shape input = ModelOptions.of(model).architecture().defaultInput();
+        int size = imageSize != null ? imageSize : (int) input.height();
+        DataConfig dc = DataConfig.of(kind, DataLocation.resolve(dataDir == null ? null : Path.of(dataDir)));
+        if (kind.shape() == null) {
+            dc = dc.withImageShape((int) input.channels(), size, size);
+        }
+        return dc.withValSplit(valSplit, stratify, valSeed)
+                .withFit(ImageDecoder.Fit.valueOf(fit.toUpperCase(Locale.ROOT)))
+                .withDownload(download, allowChecksumMismatch, null)
+                .withCoarseLabels(coarseLabels).withSynthetic(syntheticSize, syntheticClasses);
     }
 
     /** Whether batches and weights use the channels-last memory format: asked for, or by default with bf16. */

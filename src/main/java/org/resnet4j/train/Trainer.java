@@ -20,11 +20,9 @@ import org.resnet4j.data.Augmentation;
 import org.resnet4j.data.Batch;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataLoader;
-import org.resnet4j.data.DataLocation;
 import org.resnet4j.data.Dataset;
-import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
-import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Subset;
 import org.resnet4j.engine.ChannelsLast;
 import org.resnet4j.engine.Engine;
@@ -34,12 +32,9 @@ import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
-import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
-import org.resnet4j.model.Shape;
-import org.resnet4j.model.Shortcut;
 
 /**
  * Trains a ResNet as a {@link TrainConfig} describes, evaluating after every epoch, writing metrics and checkpoints to
@@ -73,19 +68,8 @@ public final class Trainer {
         }
         PrintWriter log = dir.openLog();
         this.listener = new LoggingListener(listener, log);
-        DatasetKind kind = DatasetKind.parse(config.dataset());
-        ModelOptions model = modelOptions(config);
-        Shape input = model.architecture().defaultInput();
-        int size = config.imageSize() != null ? config.imageSize() : (int) input.height();
-        DataConfig dc = DataConfig.of(kind, DataLocation.resolve(config.dataDir() == null ? null
-                : Path.of(config.dataDir())));
-        if (kind.shape() == null) {
-            dc = dc.withImageShape((int) input.channels(), size, size);
-        }
-        dataConfig = dc.withValSplit(config.valSplit(), config.stratify(), config.valSeed())
-                .withFit(ImageDecoder.Fit.valueOf(config.fit().toUpperCase(Locale.ROOT)))
-                .withDownload(config.download(), config.allowChecksumMismatch(), null)
-                .withCoarseLabels(config.coarseLabels()).withSynthetic(config.syntheticSize(), config.syntheticClasses());
+        ModelOptions model = config.modelOptions();
+        dataConfig = config.dataConfig();
         config.dataDir(dataConfig.root().toAbsolutePath().toString());
         data = Datasets.forTraining(dataConfig, new Datasets.Listener() {
             @Override
@@ -279,6 +263,7 @@ public final class Trainer {
         if (best) {
             write(dir.path(RunDirectory.BEST), String.format(Locale.ROOT, "best so far, %s accuracy %.2f%%",
                     val != null ? "validation" : "test", 100 * acc));
+            dir.writeConfusion(test, e + 1, config.limitEvalBatches() > 0 ? "test (sample)" : "test");
         }
     }
 
@@ -302,7 +287,8 @@ public final class Trainer {
 
     private void write(Path path, String why) throws IOException {
         try (PointerScope scope = new PointerScope()) {
-            Checkpoint.write(path, net, Optimizers.state(optimizer), config, state, data.train().classNames());
+            Checkpoint.write(path, net, Optimizers.state(optimizer), config, state, data.train().classNames(),
+                    Preprocessing.of(dataConfig));
         }
         listener.checkpointSaved(path, why);
     }
@@ -329,16 +315,6 @@ public final class Trainer {
         listener.message("fine-tuning from " + weights + ": " + r.loaded().size() + " tensors loaded" + note);
     }
 
-    private static ModelOptions modelOptions(TrainConfig c) {
-        ModelOptions o = ModelOptions.of(c.model()).withZeroInitResidual(c.zeroInitResidual());
-        if (c.shortcut() != null) {
-            o = o.withShortcut(Shortcut.parse(c.shortcut()));
-        }
-        if (c.init() != null) {
-            o = o.withInit(InitScheme.parse(c.init()));
-        }
-        return o;
-    }
 
     private List<String> describe(Augmentation aug) {
         List<String> lines = new ArrayList<>();

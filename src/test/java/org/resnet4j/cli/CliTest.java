@@ -89,7 +89,7 @@ class CliTest {
     @Test
     void evalUsesTheModelNamedInResnet4jWeights() throws IOException {
         Path w = dir.resolve("r20.safetensors");
-        Weights.save(ResNets.create("resnet20"), java.util.List.of(), w);
+        Weights.save(ResNets.create("resnet20"), java.util.List.of(), null, w);
         Cli.Result r = Cli.run("eval", "--weights", w.toString(), "--data-dir",
                 Fixtures.path("cifar_eval").toString(), "--json");
         assertThat(r.exit()).as(r.err()).isZero();

@@ -13,6 +13,8 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.data.DatasetKind;
+import org.resnet4j.data.Preprocessing;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
@@ -28,12 +30,14 @@ class WeightsTest {
     void savedModelLoadsBackIdenticallyAndDescribesItself() throws IOException {
         ResNet a = ResNets.create(ModelOptions.of("resnet20").withShortcut(Shortcut.B).withClasses(4));
         Path f = dir.resolve("w.safetensors");
-        Weights.save(a, List.of("cat", "dog", "eel", "fox"), f);
+        Weights.save(a, List.of("cat", "dog", "eel", "fox"), Preprocessing.defaults(DatasetKind.FOLDER, 3, 24), f);
 
         TensorFile file = Weights.read(f);
         Weights.ModelInfo info = Weights.modelInfo(file).orElseThrow();
         assertThat(info.options()).isEqualTo(a.options());
         assertThat(info.classNames()).containsExactly("cat", "dog", "eel", "fox");
+        assertThat(info.preprocessing().height()).isEqualTo(24);
+        assertThat(info.preprocessing().normalization().std()[2]).isEqualTo(0.225f);
 
         ResNet b = ResNets.create(info.options());
         LoadReport r = StateDict.load(b, file.tensors(), true);

@@ -1,0 +1,82 @@
+package org.resnet4j.eval;
+
+import java.awt.image.BufferedImage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import org.bytedeco.pytorch.Tensor;
+import org.resnet4j.data.Dataset;
+import org.resnet4j.engine.Tensors;
+
+/** Penultimate-layer embeddings of many images or a whole dataset, batch by batch. */
+public final class FeatureExtractor {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private FeatureExtractor() {
+    }
+
+    /**
+     * Features, one row per image, with the images' labels (datasets) or names (files), and the model's class
+     * names.
+     */
+    public record Features(float[][] features, long[] labels, List<String> names, List<String> classNames,
+            String model) {
+
+        public Tensor featureTensor() {
+            int n = features.length;
+            int f = n == 0 ? 0 : features[0].length;
+            float[] flat = new float[n * f];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(features[i], 0, flat, i * f, f);
+            }
+            return Tensors.fromFloats(flat, n, f);
+        }
+
+        public Tensor labelTensor() {
+            return Tensors.fromLongs(labels, labels.length);
+        }
+
+        /** The safetensors metadata: model, class names and (for files) the image names, as JSON strings. */
+        public Map<String, String> metadata() {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("model", model);
+            ArrayNode classes = JSON.createArrayNode();
+            classNames.forEach(classes::add);
+            m.put("class_names", classes.toString());
+            if (names != null) {
+                ArrayNode files = JSON.createArrayNode();
+                names.forEach(files::add);
+                m.put("files", files.toString());
+            }
+            return m;
+        }
+    }
+
+    public static Features ofImages(Predictor p, List<BufferedImage> images, List<String> names, int batchSize) {
+        float[][] out = new float[images.size()][];
+        for (int from = 0; from < images.size(); from += batchSize) {
+            int to = Math.min(images.size(), from + batchSize);
+            float[][] rows = p.features(images.subList(from, to));
+            System.arraycopy(rows, 0, out, from, rows.length);
+        }
+        return new Features(out, null, List.copyOf(names), p.classNames(), p.model().options().name());
+    }
+
+    public static Features ofDataset(Predictor p, Dataset d, int batchSize) {
+        float[][] out = new float[d.size()][];
+        long[] labels = new long[d.size()];
+        for (int from = 0; from < d.size(); from += batchSize) {
+            int to = Math.min(d.size(), from + batchSize);
+            float[][] rows = p.features(d, from, to);
+            System.arraycopy(rows, 0, out, from, rows.length);
+        }
+        for (int i = 0; i < d.size(); i++) {
+            labels[i] = d.label(i);
+        }
+        return new Features(out, labels, null, d.classNames(), p.model().options().name());
+    }
+}

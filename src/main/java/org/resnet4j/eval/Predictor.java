@@ -1,0 +1,182 @@
+package org.resnet4j.eval;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.data.Batch;
+import org.resnet4j.data.BatchBuilder;
+import org.resnet4j.data.Dataset;
+import org.resnet4j.data.DatasetKind;
+import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.data.InMemoryDataset;
+import org.resnet4j.data.Preprocessing;
+import org.resnet4j.engine.Tensors;
+import org.resnet4j.io.Weights;
+import org.resnet4j.model.ResNet;
+
+/**
+ * Classifies images with a trained model, preparing each image as the model was trained (size, channels, fit,
+ * normalisation), and extracts penultimate-layer features.
+ *
+ * <p>Thread-safe: the model is put in eval mode once and never changed afterwards, and every call runs its own
+ * forward pass under a thread-local no-grad guard with its own native-memory scope, so many threads may call
+ * {@link #predict} and {@link #features} on one instance at once (libtorch's intra-op threads are shared between
+ * them).
+ */
+public final class Predictor {
+    private final ResNet net;
+    private final List<String> classNames;
+    private final Preprocessing preprocessing;
+
+    /** A class and its probability. */
+    public record Scored(int index, String name, double probability) {
+    }
+
+    /** The {@code k} most probable classes of one image, most probable first. */
+    public record Prediction(List<Scored> top) {
+        public Scored best() {
+            return top.get(0);
+        }
+    }
+
+    /**
+     * Wraps a model for prediction. Puts it in eval mode; when {@code foldBatchNorm}, folds its BatchNorm layers into
+     * the convolutions for speed, after which the model can no longer be trained.
+     */
+    public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm) {
+        if (preprocessing.channels() != net.options().inChannels()) {
+            throw new IllegalArgumentException("the model takes " + net.options().inChannels() + "-channel images, the"
+                    + " preprocessing makes " + preprocessing.channels());
+        }
+        this.net = net;
+        List<String> names = new ArrayList<>(classNames);
+        while (names.size() < net.options().numClasses()) {
+            names.add("class_" + names.size());
+        }
+        this.classNames = List.copyOf(names);
+        this.preprocessing = preprocessing;
+        net.eval();
+        if (foldBatchNorm && !net.isFolded()) {
+            net.foldBatchNorm();
+        }
+    }
+
+    /**
+     * Loads a weights file for prediction. A file from resnet4j names its model, classes and preprocessing;
+     * for one without (a state dict from PyTorch) give {@code model}; images are then prepared at the model's input
+     * size with {@code dataset}'s normalisation.
+     */
+    public static Predictor load(Path weights, String model, DatasetKind dataset) throws IOException {
+        Weights.LoadedModel m = Weights.loadModel(weights, model);
+        Preprocessing p = m.preprocessing();
+        if (p == null) {
+            p = Preprocessing.defaults(dataset, m.net().options().inChannels(),
+                    (int) m.net().architecture().defaultInput().height());
+        }
+        return new Predictor(m.net(), m.classNames(), p, true);
+    }
+
+    public ResNet model() {
+        return net;
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    public Prediction predict(BufferedImage image, int topK) {
+        return predict(List.of(image), topK).get(0);
+    }
+
+    public Prediction predict(Path file, int topK) throws IOException {
+        return predict(ImageDecoder.read(file), topK);
+    }
+
+    /** Predictions for a batch of images, in order. */
+    public List<Prediction> predict(List<BufferedImage> images, int topK) {
+        if (topK < 1) {
+            throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
+        }
+        int k = Math.min(topK, classNames.size());
+        List<Prediction> out = new ArrayList<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            Tensor probs = torch.softmax(net.forward(batch(images)), 1);
+            T_TensorTensor_T top = torch.topk(probs, k);
+            float[] p = Tensors.toFloats(top.get0());
+            long[] idx = Tensors.toLongs(top.get1());
+            for (int i = 0; i < images.size(); i++) {
+                List<Scored> scored = new ArrayList<>();
+                for (int j = 0; j < k; j++) {
+                    int c = (int) idx[i * k + j];
+                    scored.add(new Scored(c, classNames.get(c), p[i * k + j]));
+                }
+                out.add(new Prediction(List.copyOf(scored)));
+            }
+        }
+        return out;
+    }
+
+    /** The penultimate-layer features of each image: [images][{@link ResNet#featureCount()}]. */
+    public float[][] features(List<BufferedImage> images) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            return rows(net.features(batch(images)), images.size());
+        }
+    }
+
+    /** The features of images {@code from..to} of a dataset already at this model's input shape. */
+    public float[][] features(Dataset data, int from, int to) {
+        if (data.channels() != preprocessing.channels() || data.height() != preprocessing.height()
+                || data.width() != preprocessing.width()) {
+            throw new IllegalArgumentException("the data's images are " + data.channels() + "x" + data.height() + "x"
+                    + data.width() + ", the model's input " + preprocessing);
+        }
+        int[] order = new int[to - from];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = from + i;
+        }
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            Batch b = new BatchBuilder(data, preprocessing.normalization()).build(order, 0, order.length);
+            return rows(net.features(b.images()), order.length);
+        }
+    }
+
+    private float[][] rows(Tensor features, int n) {
+        float[] flat = Tensors.toFloats(features);
+        int f = (int) net.featureCount();
+        float[][] out = new float[n][f];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(flat, i * f, out[i], 0, f);
+        }
+        return out;
+    }
+
+    /** Decodes, converts and normalises images into one input tensor (in the caller's scope). */
+    private Tensor batch(List<BufferedImage> images) {
+        Preprocessing p = preprocessing;
+        int record = p.channels() * p.height() * p.width();
+        byte[] pixels = new byte[images.size() * record];
+        for (int i = 0; i < images.size(); i++) {
+            ImageDecoder.toRecord(images.get(i), p.channels(), p.height(), p.width(), p.fit(), pixels, i * record);
+        }
+        InMemoryDataset d = new InMemoryDataset(pixels, new int[images.size()], p.channels(), p.height(), p.width(),
+                classNames);
+        int[] order = new int[images.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Batch b = new BatchBuilder(d, p.normalization()).build(order, 0, order.length);
+        return b.images();
+    }
+}
