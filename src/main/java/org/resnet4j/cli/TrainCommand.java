@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.resnet4j.train.MetricsRow;
+import org.resnet4j.train.Recipes;
 import org.resnet4j.train.TrainConfig;
 import org.resnet4j.train.TrainListener;
 import org.resnet4j.train.TrainResult;
@@ -34,6 +35,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--recipe", paramLabel = "NAME", description = "start from a named recipe: reference (the"
+            + " default), paper (He et al. 2015 for the 6n+2 nets); the options below change it")
+    String recipe;
     @Option(names = "--model", paramLabel = "NAME", description = "variant (default resnet18)")
     String model;
     @Option(names = "--shortcut", paramLabel = "A|B", description = "shortcut option of the 6n+2 nets")
@@ -152,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        TrainProgress progress = new TrainProgress(json ? err : out, err);
+        TrainListener progress = progress(out, err);
         Trainer trainer;
         if (resume != null) {
             if (this.out != null) {
@@ -187,7 +191,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Sets every option given on the command line; the rest keep {@code c}'s values. */
-    TrainConfig apply(TrainConfig c) {
+    TrainConfig apply(TrainConfig base) {
+        TrainConfig c = recipe != null ? Recipes.apply(recipe, base) : base;
         if (model != null) c.model(model);
         if (shortcut != null) c.shortcut(shortcut);
         if (zeroInitResidual != null) c.zeroInitResidual(zeroInitResidual);
@@ -241,6 +246,11 @@ final class TrainCommand implements Callable<Integer> {
         if (limitEvalBatches != null) c.limitEvalBatches(limitEvalBatches);
         if (threads != null) c.threads(threads);
         return c;
+    }
+
+    /** The reference lines on stdout (stderr with --json), progress and notes on stderr. */
+    TrainListener progress(PrintWriter out, PrintWriter err) {
+        return new TrainProgress(json ? err : out, err);
     }
 
     private static ObjectNode toJson(TrainResult r) {

@@ -75,7 +75,7 @@ public final class DataLoader implements AutoCloseable {
         if (!options.shuffle()) {
             return IntStream.range(0, data.size()).toArray();
         }
-        return TrainValSplit.permutation(data.size(), new SplittableRandom(mix(options.seed(), epoch, -1)));
+        return Shuffle.permutation(data.size(), new SplittableRandom(mix(options.seed(), epoch, -1)));
     }
 
     /** Batches of one epoch; closing it releases the batches built ahead and not taken. */

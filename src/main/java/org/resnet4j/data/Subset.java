@@ -1,5 +1,6 @@
 package org.resnet4j.data;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** A view of some of another dataset's images, in the given order. */
@@ -22,9 +23,8 @@ public final class Subset implements Dataset {
         if (n >= d.size()) {
             return d;
         }
-        int[] pick = java.util.Arrays.copyOf(TrainValSplit.permutation(d.size(), new java.util.SplittableRandom(seed)),
-                n);
-        java.util.Arrays.sort(pick);
+        int[] pick = Arrays.copyOf(Shuffle.permutation(d.size(), seed), n);
+        Arrays.sort(pick);
         return new Subset(d, pick);
     }
 

@@ -34,7 +34,7 @@ public record TrainValSplit(Dataset train, Dataset val, String description) {
     }
 
     private static int[] random(int n, int k, SplittableRandom rng) {
-        int[] perm = permutation(n, rng);
+        int[] perm = Shuffle.permutation(n, rng);
         int[] out = Arrays.copyOf(perm, k);
         Arrays.sort(out);
         return out;
@@ -74,27 +74,12 @@ public record TrainValSplit(Dataset train, Dataset val, String description) {
         int o = 0;
         for (int c = 0; c < classes; c++) {
             List<Integer> members = byClass.get(c);
-            int[] perm = permutation(members.size(), rng);
+            int[] perm = Shuffle.permutation(members.size(), rng);
             for (int j = 0; j < quota[c]; j++) {
                 out[o++] = members.get(perm[j]);
             }
         }
         Arrays.sort(out);
         return out;
-    }
-
-    /** A Fisher-Yates permutation of 0..n-1. */
-    static int[] permutation(int n, SplittableRandom rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

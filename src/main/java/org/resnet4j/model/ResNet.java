@@ -95,6 +95,37 @@ public final class ResNet extends Module {
         return postBn == null ? out : torch.relu_(postBn.forward(out));
     }
 
+    /**
+     * Logits, as {@link #forward}, adding to {@code blockInputs} the input of every block in order (x_1 ... x_L)
+     * and, last, the final block's output; each asked to keep its gradient, so that after backward
+     * {@code grad()} holds ∂L/∂x_l.
+     */
+    public Tensor forwardRecording(Tensor x, List<Tensor> blockInputs) {
+        Tensor out = stem(x);
+        for (List<Block> stage : stages) {
+            for (Block b : stage) {
+                out.__dispatch_retain_grad();
+                blockInputs.add(out);
+                out = b.forward(out);
+            }
+        }
+        out.__dispatch_retain_grad();
+        blockInputs.add(out);
+        Tensor features = postBn == null ? out : torch.relu(postBn.forward(out));
+        return fc.forward(pool(features));
+    }
+
+    /** The dotted names of the blocks in forward order ({@code layer1.0}, {@code layer1.1}, ...). */
+    public List<String> blockNames() {
+        List<String> names = new ArrayList<>();
+        for (int s = 0; s < stages.size(); s++) {
+            for (int b = 0; b < stages.get(s).size(); b++) {
+                names.add("layer" + (s + 1) + "." + b);
+            }
+        }
+        return names;
+    }
+
     Tensor stem(Tensor x) {
         Tensor out = stem == null ? conv1.forward(x) : torch.relu_(stem.forward(x));
         if (arch.stem() == Stem.IMAGENET) {

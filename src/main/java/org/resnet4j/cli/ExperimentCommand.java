@@ -1,0 +1,99 @@
+package org.resnet4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.resnet4j.analysis.DegradationExperiment;
+import org.resnet4j.train.TrainConfig;
+import org.resnet4j.train.Trainer;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = "Reproduce the paper's experiments.", subcommands = {ExperimentCommand.Degradation.class})
+final class ExperimentCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name an experiment: degradation");
+    }
+
+    @Command(name = "degradation", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"The paper's Figure 6: plain and residual nets trained with one recipe; training and test"
+                    + " error per epoch, one panel each. Every model trains in DIR/<model>; running the same command"
+                    + " again resumes an interrupted experiment.",
+                "Takes every option of 'train' (the recipe); its defaults here: 24 epochs, lr 0.1 divided by 10 at"
+                    + " epochs 12 and 18, weight decay 1e-4."})
+    static final class Degradation implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", defaultValue = "degradation", paramLabel = "DIR",
+                description = "experiment folder (default ${DEFAULT-VALUE})")
+        Path dir;
+
+        @Option(names = "--models", split = ",", paramLabel = "NAME[,NAME...]",
+                defaultValue = "plain20,plain56,resnet20,resnet56", description = "default ${DEFAULT-VALUE}")
+        List<String> models;
+
+        @Mixin
+        TrainCommand train;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            if (train.resume != null || train.out != null) {
+                throw new IllegalArgumentException("the experiment keeps its runs in DIR/<model>: drop --resume and"
+                        + " --out (running the command again resumes)");
+            }
+            TrainConfig recipe = train.apply(new TrainConfig().epochs(24).schedule("multistep")
+                    .milestones(List.of(12.0, 18.0)).weightDecay(1e-4));
+            recipe.validate();
+            Trainer[] current = new Trainer[1];
+            Interrupts interrupts = Interrupts.install(() -> {
+                if (current[0] != null) {
+                    current[0].requestStop();
+                }
+            }, err);
+            DegradationExperiment.Result r;
+            try {
+                r = DegradationExperiment.run(models, recipe, dir, train.progress(out, err), t -> current[0] = t);
+            } finally {
+                interrupts.uninstall();
+            }
+            if (!r.complete()) {
+                err.println("stopped: run the same command again to resume");
+                return interrupts.exitStatus();
+            }
+            if (train.json) {
+                ObjectNode o = Json.object();
+                o.put("plot", r.plot().toString());
+                o.put("table", r.table().toString());
+                r.runs().forEach((m, rec) -> {
+                    ObjectNode n = o.withObject("/models/" + m);
+                    n.put("train_error", 1 - rec.last().trainAcc());
+                    n.put("test_error", 1 - rec.last().testAcc());
+                    n.put("epochs", rec.last().epoch());
+                });
+                Json.print(out, o);
+            } else {
+                out.print(Files.readString(r.table()));
+                out.println("plot: " + r.plot());
+            }
+            return 0;
+        }
+    }
+}
