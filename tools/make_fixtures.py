@@ -211,7 +211,8 @@ def main():
     # Models with formula weights: only inputs and logits are committed.
     cases = [("resnet18", 32, {}), ("resnet50", 32, {}), ("imagenet_resnet18", 64, {}),
              ("preact_resnet18", 32, {}), ("preact_resnet164", 32, {}), ("plain20", 32, {}),
-             ("resnet20", 32, {"shortcut": "B"}), ("resnet20", 32, {}), ("resnet20", 28, {"in_channels": 1})]
+             ("resnet20", 32, {"shortcut": "B"}), ("resnet20", 32, {}), ("resnet20", 28, {"in_channels": 1}),
+             ("resnet9", 32, {})]
     for name, size, opts in cases:
         torch.manual_seed(3)
         m = reference_models.build(name, shortcut=opts.get("shortcut"), in_channels=opts.get("in_channels", 3))

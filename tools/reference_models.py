@@ -4,6 +4,8 @@ The CIFAR family is the reference program's (kuangliu-style) code with the class
 follows the common PyTorch port of the paper (option A pads half the new channels in front, half behind);
 the ImageNet family is torchvision's. Used by make_fixtures.py and the benchmark scripts.
 """
+from collections import OrderedDict
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -127,13 +129,25 @@ def keep(block, shortcut):
     block.__dict__["sc"] = shortcut
 
 
+class Transition(nn.Module):
+    """ResNet-9's stage opening: conv3x3 -> BN -> ReLU -> max-pool 2."""
+
+    def __init__(self, in_planes, planes):
+        super().__init__()
+        self.conv = nn.Conv2d(in_planes, planes, 3, 1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(planes)
+
+    def forward(self, x):
+        return F.max_pool2d(F.relu(self.bn(self.conv(x))), 2)
+
+
 class ResNet(nn.Module):
     def __init__(self, block, stage_sizes, widths, num_classes=10, in_channels=3, stem="cifar", shortcut="B",
-                 shortcut_name="shortcut"):
+                 shortcut_name="shortcut", stem_width=None, transitions=False):
         super().__init__()
         preact = block in (PreActBlock, PreActBottleneck)
         self.stem_kind = stem
-        width = 64 if stem == "imagenet" else widths[0]
+        width = stem_width or (64 if stem == "imagenet" else widths[0])
         if stem == "imagenet":
             self.conv1 = nn.Conv2d(in_channels, width, 7, 2, 3, bias=False)
         else:
@@ -142,11 +156,14 @@ class ResNet(nn.Module):
         in_planes = width
         for i, (n, w) in enumerate(zip(stage_sizes, widths)):
             blocks = []
+            if transitions:
+                blocks.append(("transition", Transition(in_planes, w)))
+                in_planes = w
             for b in range(n):
-                stride = 2 if b == 0 and i > 0 else 1
-                blocks.append(block(in_planes, w, stride, shortcut, shortcut_name))
+                stride = 2 if b == 0 and i > 0 and not transitions else 1
+                blocks.append((str(b), block(in_planes, w, stride, shortcut, shortcut_name)))
                 in_planes = w * block.expansion
-            setattr(self, "layer%d" % (i + 1), nn.Sequential(*blocks))
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(OrderedDict(blocks)))
         self.n_stages = len(stage_sizes)
         self.post_bn = nn.BatchNorm2d(in_planes) if preact else None
         self.fc = nn.Linear(in_planes, num_classes)
@@ -176,6 +193,9 @@ PREACT = {BasicBlock: PreActBlock, Bottleneck: PreActBottleneck}
 
 def build(name, num_classes=None, in_channels=3, shortcut=None):
     """The PyTorch model that resnet4j calls `name`."""
+    if name == "resnet9":
+        return ResNet(BasicBlock, [1, 0, 1], [128, 256, 512], num_classes or 10, in_channels, "cifar",
+                      shortcut or "B", stem_width=64, transitions=True)
     if name.startswith("imagenet_resnet"):
         block, sizes = DEPTHS[int(name[len("imagenet_resnet"):])]
         return ResNet(block, sizes, WIDE, num_classes or 1000, in_channels, "imagenet", shortcut or "B", "downsample")
@@ -203,6 +223,6 @@ def build(name, num_classes=None, in_channels=3, shortcut=None):
 if __name__ == "__main__":
     for name in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "imagenet_resnet18",
                  "imagenet_resnet50", "resnet20", "resnet110", "plain20", "preact_resnet18", "preact_resnet34",
-                 "preact_resnet50", "preact_resnet20", "preact_resnet110", "preact_resnet164"]:
+                 "preact_resnet50", "preact_resnet20", "preact_resnet110", "preact_resnet164", "resnet9"]:
         m = build(name)
         print(name, sum(p.numel() for p in m.parameters()))

@@ -36,7 +36,8 @@ final class TrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--recipe", paramLabel = "NAME", description = "start from a named recipe: reference (the"
-            + " default), paper (He et al. 2015 for the 6n+2 nets); the options below change it")
+            + " default), paper (He et al. 2015 for the 6n+2 nets), fast (time to accuracy: ResNet-9, one-cycle,"
+            + " bf16); the options below change it")
     String recipe;
     @Option(names = "--model", paramLabel = "NAME", description = "variant (default resnet18)")
     String model;
@@ -126,6 +127,9 @@ final class TrainCommand implements Callable<Integer> {
     Integer batchSize;
     @Option(names = "--eval-batch-size", paramLabel = "N", description = "images per evaluation pass (default 256)")
     Integer evalBatchSize;
+    @Option(names = "--eval-tta", negatable = true, description = "evaluate each epoch with flip test-time"
+            + " augmentation")
+    Boolean evalTta;
     @Option(names = "--precision", paramLabel = "fp32|bf16", description = "fp32 (default) or bf16 autocast")
     String precision;
     @Option(names = "--channels-last", negatable = true, description = "channels-last batches (default: with bf16)")
@@ -237,6 +241,7 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs != null) c.epochs(epochs);
         if (batchSize != null) c.batchSize(batchSize);
         if (evalBatchSize != null) c.evalBatchSize(evalBatchSize);
+        if (evalTta != null) c.evalTta(evalTta);
         if (precision != null) c.precision(precision.toLowerCase(Locale.ROOT));
         if (channelsLast != null) c.channelsLast(channelsLast);
         if (seed != null) c.seed(seed);

@@ -5,14 +5,17 @@ import java.util.Arrays;
 /**
  * One row of the variant table: everything that tells one ResNet from another, before per-run options.
  *
+ * @param stemWidth      channels out of the stem
  * @param stageSizes     blocks per stage
  * @param widths         the planes of each stage (block output is planes × expansion)
+ * @param transitions    each stage opens with conv3×3 → BN → ReLU → max-pool 2 to its width (the ResNet-9 layout),
+ *                       instead of a strided first block
  * @param shortcutName   the state-dict name of a projection: {@code shortcut} (CIFAR ports) or {@code downsample}
  *                       (torchvision)
  */
-public record Architecture(String name, String family, Stem stem, BlockType block, int[] stageSizes, int[] widths,
-        Shortcut shortcut, String shortcutName, InitScheme init, int defaultClasses, Shape defaultInput,
-        String description) {
+public record Architecture(String name, String family, Stem stem, int stemWidth, BlockType block, int[] stageSizes,
+        int[] widths, boolean transitions, Shortcut shortcut, String shortcutName, InitScheme init, int defaultClasses,
+        Shape defaultInput, String description) {
 
     public Architecture {
         if (stageSizes.length != widths.length) {
@@ -33,13 +36,9 @@ public record Architecture(String name, String family, Stem stem, BlockType bloc
         return widths.clone();
     }
 
-    /** Weighted layers on the main path: stem conv, two or three per block, and the classifier. */
+    /** Weighted layers on the main path: stem conv, transitions, two or three per block, and the classifier. */
     public int depth() {
         int perBlock = block.expansion() == 1 ? 2 : 3;
-        return 2 + perBlock * Arrays.stream(stageSizes).sum();
-    }
-
-    public int stemWidth() {
-        return stem == Stem.IMAGENET ? 64 : widths[0];
+        return 2 + (transitions ? stageSizes.length : 0) + perBlock * Arrays.stream(stageSizes).sum();
     }
 }

@@ -27,6 +27,8 @@ public final class ResNet extends Module {
      * Java object must stay reachable as long as the model is; a collected one turns eval() into an NPE.
      */
     private final List<Module> containers = new ArrayList<>();
+    /** Each stage's opening conv → BN (→ ReLU → max-pool) in the ResNet-9 layout; null entries otherwise. */
+    private final List<ConvNorm> transitions = new ArrayList<>();
     private final BatchNorm2dImpl postBn;
     private final LinearImpl fc;
     private boolean folded;
@@ -47,9 +49,18 @@ public final class ResNet extends Module {
         for (int s = 0; s < sizes.length; s++) {
             Module layer = register_module("layer" + (s + 1), new Module());
             containers.add(layer);
+            ConvNorm transition = null;
+            if (arch.transitions()) {
+                Module t = layer.register_module("transition", new Module());
+                containers.add(t);
+                transition = new ConvNorm(t, "conv", Layers.conv3x3(in, widths[s], 1), "bn",
+                        Layers.batchNorm(widths[s]));
+                in = widths[s];
+            }
+            transitions.add(transition);
             List<Block> blocks = new ArrayList<>();
             for (int i = 0; i < sizes[s]; i++) {
-                int stride = i == 0 && s > 0 ? 2 : 1;
+                int stride = i == 0 && s > 0 && !arch.transitions() ? 2 : 1;
                 Block b = arch.block().create(new BlockArgs(in, widths[s], stride, options.shortcut(),
                         arch.shortcutName()));
                 layer.register_module(Integer.toString(i), b);
@@ -87,8 +98,9 @@ public final class ResNet extends Module {
     /** The last stage's feature map, before pooling. */
     public Tensor body(Tensor x) {
         Tensor out = stem(x);
-        for (List<Block> stage : stages) {
-            for (Block b : stage) {
+        for (int s = 0; s < stages.size(); s++) {
+            out = transition(s, out);
+            for (Block b : stages.get(s)) {
                 out = b.forward(out);
             }
         }
@@ -102,8 +114,9 @@ public final class ResNet extends Module {
      */
     public Tensor forwardRecording(Tensor x, List<Tensor> blockInputs) {
         Tensor out = stem(x);
-        for (List<Block> stage : stages) {
-            for (Block b : stage) {
+        for (int s = 0; s < stages.size(); s++) {
+            out = transition(s, out);
+            for (Block b : stages.get(s)) {
                 out.__dispatch_retain_grad();
                 blockInputs.add(out);
                 out = b.forward(out);
@@ -124,6 +137,11 @@ public final class ResNet extends Module {
             }
         }
         return names;
+    }
+
+    private Tensor transition(int stage, Tensor x) {
+        ConvNorm t = transitions.get(stage);
+        return t == null ? x : torch.max_pool2d(torch.relu_(t.forward(x)), 2, 2);
     }
 
     Tensor stem(Tensor x) {
@@ -148,6 +166,7 @@ public final class ResNet extends Module {
             if (stem != null) {
                 stem.fold();
             }
+            transitions.stream().filter(java.util.Objects::nonNull).forEach(ConvNorm::fold);
             for (List<Block> stage : stages) {
                 for (Block b : stage) {
                     b.foldNorms();
@@ -202,12 +221,18 @@ public final class ResNet extends Module {
         for (int i = 0; i < stages.size(); i++) {
             String name = "layer" + (i + 1);
             List<LayerRow> inner = new ArrayList<>();
+            if (transitions.get(i) != null) {
+                s = transitions.get(i).describe(name + ".transition", s, inner, 2);
+                s = new Shape(s.channels(), s.height() / 2, s.width() / 2);
+                inner.add(new LayerRow(name + ".pool", "MaxPool2d 2x2/2", s, 0, 0, 2));
+            }
             for (int b = 0; b < stages.get(i).size(); b++) {
                 s = stages.get(i).get(b).describe(name + "." + b, s, inner, 2);
             }
             long params = inner.stream().filter(r -> r.depth() == 2).mapToLong(LayerRow::parameters).sum();
             long macs = inner.stream().filter(r -> r.depth() == 2).mapToLong(LayerRow::multiplyAdds).sum();
-            rows.add(new LayerRow(name, "Stage (" + stages.get(i).size() + " blocks)", s, params, macs, 1));
+            rows.add(new LayerRow(name, "Stage (" + (transitions.get(i) != null ? "transition + " : "")
+                    + stages.get(i).size() + " blocks)", s, params, macs, 1));
             inner.stream().filter(r -> r.depth() <= maxDepth).forEach(rows::add);
         }
         if (postBn != null) {

@@ -18,6 +18,7 @@ public final class Variants {
     public static final String PAPER = "paper-cifar";
     public static final String PLAIN = "plain";
     public static final String PREACT = "preact";
+    public static final String COMPACT = "compact";
 
     private static final int[] WIDE = {64, 128, 256, 512};
     private static final int[] NARROW = {16, 32, 64};
@@ -59,29 +60,34 @@ public final class Variants {
         }
         preact("preact_resnet164", PREACT_BOTTLENECK, NARROW, 18, 18, 18);
         preact("preact_resnet1001", PREACT_BOTTLENECK, NARROW, 111, 111, 111);
+        // A compact net for fast training (Page's DAWNBench ResNet-9 layout): 64-channel stem, then stages that
+        // open with conv → BN → ReLU → max-pool and hold one, none and one residual block.
+        add(new Architecture("resnet9", COMPACT, Stem.CIFAR, 64, BASIC, new int[] {1, 0, 1}, new int[] {128, 256, 512},
+                true, Shortcut.B, "shortcut", InitScheme.PYTORCH, 10, CIFAR_INPUT,
+                "ResNet-9 (Page's DAWNBench layout): pooling transitions, residual blocks in stages 1 and 3"));
     }
 
     private Variants() {
     }
 
     private static void cifar(String name, BlockType block, int... stages) {
-        add(new Architecture(name, CIFAR, Stem.CIFAR, block, stages, WIDE, Shortcut.B, "shortcut", InitScheme.PYTORCH,
-                10, CIFAR_INPUT, "the reference program's CIFAR " + name));
+        add(new Architecture(name, CIFAR, Stem.CIFAR, 64, block, stages, WIDE, false, Shortcut.B, "shortcut",
+                InitScheme.PYTORCH, 10, CIFAR_INPUT, "the reference program's CIFAR " + name));
     }
 
     private static void imagenet(String name, BlockType block, int... stages) {
-        add(new Architecture(name, IMAGENET, Stem.IMAGENET, block, stages, WIDE, Shortcut.B, "downsample",
+        add(new Architecture(name, IMAGENET, Stem.IMAGENET, 64, block, stages, WIDE, false, Shortcut.B, "downsample",
                 InitScheme.TORCHVISION, 1000, IMAGENET_INPUT, "torchvision's " + name.substring(IMAGENET.length() + 1)));
     }
 
     private static void paper(String name, String family, BlockType block, Shortcut shortcut, int n, String text) {
-        add(new Architecture(name, family, Stem.CIFAR, block, new int[] {n, n, n}, NARROW, shortcut, "shortcut",
-                InitScheme.HE, 10, CIFAR_INPUT, text));
+        add(new Architecture(name, family, Stem.CIFAR, NARROW[0], block, new int[] {n, n, n}, NARROW, false, shortcut,
+                "shortcut", InitScheme.HE, 10, CIFAR_INPUT, text));
     }
 
     private static void preact(String name, BlockType block, int[] widths, int... stages) {
         boolean narrow = widths == NARROW;
-        add(new Architecture(name, PREACT, Stem.CIFAR, block, stages, widths, Shortcut.B, "shortcut",
+        add(new Architecture(name, PREACT, Stem.CIFAR, widths[0], block, stages, widths, false, Shortcut.B, "shortcut",
                 narrow ? InitScheme.HE : InitScheme.PYTORCH, 10, CIFAR_INPUT,
                 "pre-activation (He et al. 2016) on the " + (narrow ? "paper's CIFAR layout" : "reference program's layout")));
     }

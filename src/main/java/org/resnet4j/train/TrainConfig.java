@@ -83,6 +83,7 @@ public final class TrainConfig {
     int epochs = 100;
     int batchSize = 128;
     int evalBatchSize = 256;
+    boolean evalTta;
     String precision = "fp32";
     Boolean channelsLast;
     Long seed;
@@ -205,11 +206,11 @@ public final class TrainConfig {
             case "onecycle" -> "one-cycle (pct-start " + pctStart + ")";
             default -> "constant";
         };
-        return String.format(Locale.ROOT, "%s, %s schedule%s%s%s, batch %d, %d epochs, %s", opt, sched,
+        return String.format(Locale.ROOT, "%s, %s schedule%s%s%s, batch %d, %d epochs, %s%s", opt, sched,
                 warmupEpochs > 0 ? ", warm-up " + warmupEpochs + " epochs" : "",
                 labelSmoothing > 0 ? ", label smoothing " + labelSmoothing : "",
                 gradClip > 0 ? ", gradient clipping " + gradClip : "", batchSize, epochs, precision
-                        + (useChannelsLast() ? " channels-last" : ""));
+                        + (useChannelsLast() ? " channels-last" : ""), evalTta ? ", flip-TTA evaluation" : "");
     }
 
     // Fluent access; the CLI and tests set what they need.
@@ -295,6 +296,8 @@ public final class TrainConfig {
     public TrainConfig batchSize(int v) { batchSize = v; return this; }
     public int evalBatchSize() { return evalBatchSize; }
     public TrainConfig evalBatchSize(int v) { evalBatchSize = v; return this; }
+    public boolean evalTta() { return evalTta; }
+    public TrainConfig evalTta(boolean v) { evalTta = v; return this; }
     public String precision() { return precision; }
     public TrainConfig precision(String v) { precision = v; return this; }
     public Boolean channelsLast() { return channelsLast; }

@@ -270,7 +270,8 @@ public final class Trainer {
     private EvalResult evaluate(String split, Dataset d) {
         Dataset subset = limitEval(d);
         listener.evaluationStarted(split, subset.size());
-        EvalResult r = new Evaluator(config.evalBatchSize(), config.dataWorkers()).evaluate(net, subset,
+        EvalResult r = new Evaluator(config.evalBatchSize(), config.dataWorkers(), config.evalTta(),
+                config.precision().equals("bf16")).evaluate(net, subset,
                 dataConfig.normalization(), done -> listener.evaluationProgress(split, done));
         listener.evaluationDone(split);
         return r;

@@ -46,6 +46,7 @@ class ParameterCountTest {
         "preact_resnet20, 272282",
         "preact_resnet110, 1730522",
         "preact_resnet164, 1703258",
+        "resnet9, 6573130",
     })
     void pytorchEquivalentCounts(String name, long expected) {
         assertThat(ResNets.create(name).parameterCount()).isEqualTo(expected);

@@ -33,6 +33,7 @@ class PyTorchParityTest {
         "resnet20_deterministic, resnet20, A, 3",
         "resnet20_B_deterministic, resnet20, B, 3",
         "resnet20_1ch_deterministic, resnet20, A, 1",
+        "resnet9_deterministic, resnet9, B, 3",
     })
     void formulaWeights(String fixture, String model, String shortcut, int channels) throws IOException {
         try (PointerScope scope = new PointerScope()) {

@@ -25,6 +25,10 @@ class RecipesTest {
         assertThat(s.lr(48_000)).isCloseTo(0.001, org.assertj.core.data.Offset.offset(1e-15));
         assertThat(Recipes.apply("reference", new TrainConfig()).toJson()).isEqualTo(new TrainConfig().toJson());
         assertThatThrownBy(() -> Recipes.apply("turbo", new TrainConfig())).hasMessageContaining("unknown recipe");
+        TrainConfig fast = Recipes.apply("fast", new TrainConfig()).validate();
+        assertThat(fast.model()).isEqualTo("resnet9");
+        assertThat(fast.recipe()).contains("one-cycle", "label smoothing 0.2", "bf16 channels-last",
+                "flip-TTA evaluation");
     }
 
     @Test
