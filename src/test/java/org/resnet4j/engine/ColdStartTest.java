@@ -33,6 +33,24 @@ class ColdStartTest {
                 .contains("\"total_parameters\":269722");
     }
 
+    @Test
+    void missingNativeLibrariesGiveOneClearErrorLine() throws IOException, InterruptedException {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String withoutNatives = java.util.Arrays.stream(cp.split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("pytorch-2.10.0-1.5.13-linux-x86_64")).collect(
+                        java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(javaBin, "-Dorg.bytedeco.javacpp.cachedir=" + dir.resolve("c"), "-cp",
+                withoutNatives, "org.resnet4j.cli.Main", "summary", "--model", "resnet20").redirectError(err.toFile())
+                .start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(Files.readAllLines(err)).filteredOn(l -> !l.startsWith("INFO")).singleElement().asString()
+                .contains("cannot load the libtorch native libraries", "org.bytedeco:pytorch:2.10.0-1.5.13");
+    }
+
     private String runFresh(String... mainAndArgs) throws IOException, InterruptedException {
         Path cache = Files.createTempDirectory(dir, "javacpp-cache");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
