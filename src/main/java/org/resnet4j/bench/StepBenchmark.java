@@ -11,7 +11,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
-import org.resnet4j.engine.ChannelsLast;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.ProcessMemory;
 import org.resnet4j.engine.Tensors;
@@ -51,11 +50,7 @@ public final class StepBenchmark {
         Engine.seed(0);
         ResNet net = ResNets.create(ModelOptions.of(o.model()).withInChannels((int) o.input().channels()));
         if (o.channelsLast()) {
-            if (!net.supportsChannelsLast()) {
-                throw new IllegalArgumentException(o.model() + " cannot run channels-last (see"
-                        + " ResNet.supportsChannelsLast): leave out --channels-last");
-            }
-            ChannelsLast.convert(net);
+            net.toChannelsLast();
         }
         Tensor x = input(o);
         Tensor y = Tensors.fromLongs(labels(o.batchSize(), net.options().numClasses()), o.batchSize());

@@ -80,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
         boolean cl = channelsLast != null ? channelsLast
-                : bf16 && mo.architecture().block().expansion() == 1;
+                : bf16 && mo.architecture().block().expansion() == 1 && !mo.architecture().transitions();
         boolean fold = !train && (foldBn == null || foldBn);
         StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold,
                 warmup, steps, shape));

@@ -13,14 +13,14 @@ import org.bytedeco.pytorch.Tensor;
  * folded into the convolution ({@link #fold()}): one kernel instead of two, the same outputs.
  */
 final class ConvNorm {
-    private final Conv2dImpl conv;
+    private final Conv conv;
     private final BatchNorm2dImpl norm;
     private final String convName;
     private final String normName;
     private boolean folded;
 
     ConvNorm(Module owner, String convName, Conv2dImpl conv, String normName, BatchNorm2dImpl norm) {
-        this.conv = owner.register_module(convName, conv);
+        this.conv = Conv.register(owner, convName, conv);
         this.norm = owner.register_module(normName, norm);
         this.convName = convName;
         this.normName = normName;
@@ -32,7 +32,7 @@ final class ConvNorm {
     }
 
     Conv2dImpl conv() {
-        return conv;
+        return conv.impl();
     }
 
     BatchNorm2dImpl norm() {
@@ -49,14 +49,14 @@ final class ConvNorm {
         }
         double eps = norm.options().eps().get();
         Tensor scale = norm.weight().div(norm.running_var().add(new Scalar(eps)).sqrt());
-        Tensor w = conv.weight();
+        Tensor w = conv.impl().weight();
         w.mul_(scale.reshape(-1, 1, 1, 1));
-        conv.bias(norm.bias().sub(norm.running_mean().mul(scale)));
+        conv.impl().bias(norm.bias().sub(norm.running_mean().mul(scale)));
         folded = true;
     }
 
     Shape describe(String prefix, Shape in, List<LayerRow> rows, int depth) {
-        Shape out = Layers.describeConv(Layers.join(prefix, convName), conv, in, rows, depth);
+        Shape out = Layers.describeConv(Layers.join(prefix, convName), conv.impl(), in, rows, depth);
         Layers.describeNorm(Layers.join(prefix, normName), norm, out, rows, depth);
         return out;
     }

@@ -3,7 +3,6 @@ package org.resnet4j.model;
 import java.util.List;
 
 import org.bytedeco.pytorch.BatchNorm2dImpl;
-import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -12,16 +11,16 @@ public final class PreActBlock extends Block {
     public static final int EXPANSION = 1;
 
     private final BatchNorm2dImpl bn1;
-    private final Conv2dImpl conv1;
+    private final Conv conv1;
     private final BatchNorm2dImpl bn2;
-    private final Conv2dImpl conv2;
+    private final Conv conv2;
 
     PreActBlock(BlockArgs a) {
         super(a, EXPANSION);
         bn1 = register_module("bn1", Layers.batchNorm(a.inChannels()));
-        conv1 = register_module("conv1", Layers.conv3x3(a.inChannels(), a.planes(), a.stride()));
+        conv1 = Conv.register(this, "conv1", Layers.conv3x3(a.inChannels(), a.planes(), a.stride()));
         bn2 = register_module("bn2", Layers.batchNorm(a.planes()));
-        conv2 = register_module("conv2", Layers.conv3x3(a.planes(), a.planes(), 1));
+        conv2 = Conv.register(this, "conv2", Layers.conv3x3(a.planes(), a.planes(), 1));
         attachShortcut(a, false);
     }
 
@@ -36,14 +35,14 @@ public final class PreActBlock extends Block {
 
     @Override
     Tensor lastBranchWeight() {
-        return conv2.weight();
+        return conv2.impl().weight();
     }
 
     @Override
     Shape describeBranch(String name, Shape in, List<LayerRow> rows, int depth) {
         Layers.describeNorm(name + ".bn1", bn1, in, rows, depth);
-        Shape s = Layers.describeConv(name + ".conv1", conv1, in, rows, depth);
+        Shape s = Layers.describeConv(name + ".conv1", conv1.impl(), in, rows, depth);
         Layers.describeNorm(name + ".bn2", bn2, s, rows, depth);
-        return Layers.describeConv(name + ".conv2", conv2, s, rows, depth);
+        return Layers.describeConv(name + ".conv2", conv2.impl(), s, rows, depth);
     }
 }

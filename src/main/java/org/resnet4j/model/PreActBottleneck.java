@@ -3,7 +3,6 @@ package org.resnet4j.model;
 import java.util.List;
 
 import org.bytedeco.pytorch.BatchNorm2dImpl;
-import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -12,21 +11,21 @@ public final class PreActBottleneck extends Block {
     public static final int EXPANSION = 4;
 
     private final BatchNorm2dImpl bn1;
-    private final Conv2dImpl conv1;
+    private final Conv conv1;
     private final BatchNorm2dImpl bn2;
-    private final Conv2dImpl conv2;
+    private final Conv conv2;
     private final BatchNorm2dImpl bn3;
-    private final Conv2dImpl conv3;
+    private final Conv conv3;
 
     PreActBottleneck(BlockArgs a) {
         super(a, EXPANSION);
         long width = a.planes();
         bn1 = register_module("bn1", Layers.batchNorm(a.inChannels()));
-        conv1 = register_module("conv1", Layers.conv1x1(a.inChannels(), width, 1));
+        conv1 = Conv.register(this, "conv1", Layers.conv1x1(a.inChannels(), width, 1));
         bn2 = register_module("bn2", Layers.batchNorm(width));
-        conv2 = register_module("conv2", Layers.conv3x3(width, width, a.stride()));
+        conv2 = Conv.register(this, "conv2", Layers.conv3x3(width, width, a.stride()));
         bn3 = register_module("bn3", Layers.batchNorm(width));
-        conv3 = register_module("conv3", Layers.conv1x1(width, width * EXPANSION, 1));
+        conv3 = Conv.register(this, "conv3", Layers.conv1x1(width, width * EXPANSION, 1));
         attachShortcut(a, false);
     }
 
@@ -41,16 +40,16 @@ public final class PreActBottleneck extends Block {
 
     @Override
     Tensor lastBranchWeight() {
-        return conv3.weight();
+        return conv3.impl().weight();
     }
 
     @Override
     Shape describeBranch(String name, Shape in, List<LayerRow> rows, int depth) {
         Layers.describeNorm(name + ".bn1", bn1, in, rows, depth);
-        Shape s = Layers.describeConv(name + ".conv1", conv1, in, rows, depth);
+        Shape s = Layers.describeConv(name + ".conv1", conv1.impl(), in, rows, depth);
         Layers.describeNorm(name + ".bn2", bn2, s, rows, depth);
-        s = Layers.describeConv(name + ".conv2", conv2, s, rows, depth);
+        s = Layers.describeConv(name + ".conv2", conv2.impl(), s, rows, depth);
         Layers.describeNorm(name + ".bn3", bn3, s, rows, depth);
-        return Layers.describeConv(name + ".conv3", conv3, s, rows, depth);
+        return Layers.describeConv(name + ".conv3", conv3.impl(), s, rows, depth);
     }
 }

@@ -10,6 +10,8 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.engine.ChannelsLast;
+import org.resnet4j.engine.Scopes;
 
 /**
  * A residual network: stem, stages of blocks, global average pool and a linear classifier. Parameter and buffer
@@ -97,14 +99,25 @@ public final class ResNet extends Module {
 
     /** The last stage's feature map, before pooling. */
     public Tensor body(Tensor x) {
-        Tensor out = stem(x);
+        // Each block runs in a scope of its own and each block input is released once consumed, so in eval mode
+        // activations are freed as the forward pass moves on (autograd keeps what backward needs in training).
+        Tensor out = Scopes.keepingOnlyResult(() -> stem(x));
         for (int s = 0; s < stages.size(); s++) {
-            out = transition(s, out);
+            out = next(out, transition(s, out));
             for (Block b : stages.get(s)) {
-                out = b.forward(out);
+                Tensor in = out;
+                out = next(in, Scopes.keepingOnlyResult(() -> b.forward(in)));
             }
         }
         return postBn == null ? out : torch.relu_(postBn.forward(out));
+    }
+
+    /** Returns {@code produced}, releasing the handle of {@code consumed} when it is a different tensor. */
+    private static Tensor next(Tensor consumed, Tensor produced) {
+        if (produced != consumed) {
+            Scopes.release(consumed);
+        }
+        return produced;
     }
 
     /**
@@ -177,12 +190,24 @@ public final class ResNet extends Module {
     }
 
     /**
-     * Whether libtorch 2.10's oneDNN (3.7.1) can run this model channels-last. It crashes (SIGSEGV while planning
-     * the kernel) on 1×1 convolutions with 1,024 or more channels in channels-last layout, a bug fixed upstream in
-     * oneDNN PR #3453; bottleneck nets have such convolutions, so they stay in NCHW.
+     * Whether this model runs channels-last with the same results as NCHW under libtorch 2.10's oneDNN (3.7.1).
+     * Planning oneDNN's brgemm kernels divides by a cache size that virtual machines such as this one may not
+     * report: 1×1 convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
+     * Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
+     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training
+     * is tested against NCHW, use it.
      */
     public boolean supportsChannelsLast() {
-        return arch.block().expansion() == 1;
+        return arch.block().expansion() == 1 && !arch.transitions();
+    }
+
+    /** Re-lays the convolution weights out channels-last (feed it channels-last input), where oneDNN allows. */
+    public void toChannelsLast() {
+        if (!supportsChannelsLast()) {
+            throw new IllegalArgumentException(options.name() + " cannot run channels-last: libtorch's oneDNN 3.7.1"
+                    + " crashes on its wide 1x1 convolutions in that layout");
+        }
+        ChannelsLast.convert(this);
     }
 
     /** Whether {@link #foldBatchNorm()} has run. */

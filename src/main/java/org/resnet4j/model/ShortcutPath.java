@@ -19,11 +19,11 @@ final class ShortcutPath {
     private final long padBack;
     /** The nn.Sequential-like container of a projection, held so its Java object stays reachable (see ResNet). */
     private final Module container;
-    private final Conv2dImpl conv;
+    private final Conv conv;
     private final ConvNorm convNorm;
 
     private ShortcutPath(Kind kind, String name, int stride, long padFront, long padBack, Module container,
-            Conv2dImpl conv, ConvNorm convNorm) {
+            Conv conv, ConvNorm convNorm) {
         this.kind = kind;
         this.name = name;
         this.stride = stride;
@@ -65,8 +65,8 @@ final class ShortcutPath {
             ConvNorm cn = new ConvNorm(seq, "0", conv, "1", Layers.batchNorm(out));
             return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq, null, cn);
         }
-        seq.register_module("0", conv);
-        return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq, conv, null);
+        return new ShortcutPath(Kind.PROJECTION, args.shortcutName(), args.stride(), 0, 0, seq,
+                Conv.register(seq, "0", conv), null);
     }
 
     boolean isNone() {
@@ -107,7 +107,7 @@ final class ShortcutPath {
                 if (convNorm != null) {
                     convNorm.describe(full, in, rows, depth);
                 } else {
-                    Layers.describeConv(full + ".0", conv, in, rows, depth);
+                    Layers.describeConv(full + ".0", conv.impl(), in, rows, depth);
                 }
                 break;
             case ZERO_PAD: {

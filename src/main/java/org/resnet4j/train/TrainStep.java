@@ -1,6 +1,5 @@
 package org.resnet4j.train;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
@@ -8,6 +7,7 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.Scopes;
 import org.resnet4j.model.ResNet;
 
 /**
@@ -41,16 +41,8 @@ public final class TrainStep {
      * memory of ResNet-18 training would double.
      */
     private Tensor forwardKeepingOnlyLogits(Tensor images) {
-        PointerScope outer = PointerScope.getInnerScope();
-        try (PointerScope inner = new PointerScope(); Autocast ac = Autocast.bf16(bf16)) {
-            Tensor logits = net.forward(images);
-            if (outer != null) {
-                outer.attach(logits); // attach holds a reference and detach drops one: attach first
-            } else {
-                logits.retainReference();
-            }
-            inner.detach(logits);
-            return logits;
+        try (Autocast ac = Autocast.bf16(bf16)) {
+            return Scopes.keepingOnlyResult(() -> net.forward(images));
         }
     }
 

@@ -24,7 +24,6 @@ import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Subset;
-import org.resnet4j.engine.ChannelsLast;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.ProcessMemory;
 import org.resnet4j.eval.EvalResult;
@@ -98,7 +97,7 @@ public final class Trainer {
                     + " oneDNN 3.7.1 crashes on wide 1x1 convolutions in that layout)");
         }
         if (channelsLast) {
-            ChannelsLast.convert(net);
+            net.toChannelsLast();
         }
         optimizer = Optimizers.create(net, config);
         if (resume != null) {
