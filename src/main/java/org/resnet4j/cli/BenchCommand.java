@@ -43,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     String precision;
 
     @Option(names = "--channels-last", negatable = true, description = "channels-last input and weights (default:"
-            + " with bf16, where the model allows)")
+            + " where the model allows)")
     Boolean channelsLast;
 
     @Option(names = "--fold-bn", negatable = true, description = "eval mode: fold BatchNorm into the convolutions"
@@ -80,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
         boolean cl = channelsLast != null ? channelsLast
-                : bf16 && mo.architecture().block().expansion() == 1 && !mo.architecture().transitions();
+                : mo.architecture().block().expansion() == 1 && !mo.architecture().transitions();
         boolean fold = !train && (foldBn == null || foldBn);
         StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold,
                 warmup, steps, shape));

@@ -132,7 +132,8 @@ final class TrainCommand implements Callable<Integer> {
     Boolean evalTta;
     @Option(names = "--precision", paramLabel = "fp32|bf16", description = "fp32 (default) or bf16 autocast")
     String precision;
-    @Option(names = "--channels-last", negatable = true, description = "channels-last batches (default: with bf16)")
+    @Option(names = "--channels-last", negatable = true, description = "channels-last layout (default: where the"
+            + " model allows it)")
     Boolean channelsLast;
     @Option(names = "--seed", paramLabel = "SEED", description = "seed (default: drawn at random and recorded)")
     Long seed;

@@ -67,7 +67,8 @@ public final class Evaluator {
         long correct5 = 0;
         int done = 0;
         try (NoGradGuard guard = new NoGradGuard();
-             DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers, false));
+             DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers,
+                     net.isChannelsLast()));
              DataLoader.BatchStream batches = loader.epoch(0, 0)) {
             while (batches.hasNext()) {
                 try (PointerScope scope = new PointerScope(); Batch b = batches.next()) {

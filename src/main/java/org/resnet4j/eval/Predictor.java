@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.data.Augmentation;
 import org.resnet4j.data.Batch;
 import org.resnet4j.data.BatchBuilder;
 import org.resnet4j.data.Dataset;
@@ -66,6 +67,9 @@ public final class Predictor {
         net.eval();
         if (foldBatchNorm && !net.isFolded()) {
             net.foldBatchNorm();
+        }
+        if (net.supportsChannelsLast() && !net.isChannelsLast()) {
+            net.toChannelsLast();
         }
     }
 
@@ -147,7 +151,8 @@ public final class Predictor {
             order[i] = from + i;
         }
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Batch b = new BatchBuilder(data, preprocessing.normalization()).build(order, 0, order.length);
+            Batch b = new BatchBuilder(data, preprocessing.normalization(), Augmentation.NONE, net.isChannelsLast())
+                    .build(order, 0, order.length);
             return rows(net.features(b.images()), order.length);
         }
     }
@@ -176,7 +181,8 @@ public final class Predictor {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Batch b = new BatchBuilder(d, p.normalization()).build(order, 0, order.length);
+        Batch b = new BatchBuilder(d, p.normalization(), Augmentation.NONE, net.isChannelsLast()).build(order, 0,
+                order.length);
         return b.images();
     }
 }

@@ -34,6 +34,7 @@ public final class ResNet extends Module {
     private final BatchNorm2dImpl postBn;
     private final LinearImpl fc;
     private boolean folded;
+    private boolean channelsLast;
 
     ResNet(ModelOptions options) {
         this.options = options;
@@ -208,6 +209,12 @@ public final class ResNet extends Module {
                     + " crashes on its wide 1x1 convolutions in that layout");
         }
         ChannelsLast.convert(this);
+        channelsLast = true;
+    }
+
+    /** Whether the weights are channels-last ({@link #toChannelsLast()}), so input should be too. */
+    public boolean isChannelsLast() {
+        return channelsLast;
     }
 
     /** Whether {@link #foldBatchNorm()} has run. */

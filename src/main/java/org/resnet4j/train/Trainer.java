@@ -88,13 +88,8 @@ public final class Trainer {
             fineTuneFrom(Path.of(config.weights()));
         }
         channelsLast = config.useChannelsLast() && net.supportsChannelsLast();
-        if (config.useChannelsLast() && !channelsLast) {
-            if (Boolean.TRUE.equals(config.channelsLast())) {
-                throw new IllegalArgumentException(net.options().name() + " cannot run channels-last: libtorch's"
-                        + " oneDNN crashes on its wide 1x1 convolutions; leave out --channels-last");
-            }
-            this.listener.message("channels-last is off for " + net.options().name() + " (bottleneck blocks: libtorch's"
-                    + " oneDNN 3.7.1 crashes on wide 1x1 convolutions in that layout)");
+        if (Boolean.TRUE.equals(config.channelsLast()) && !channelsLast) {
+            net.toChannelsLast(); // refuses, saying why
         }
         if (channelsLast) {
             net.toChannelsLast();
@@ -328,7 +323,8 @@ public final class Trainer {
                 + " accuracy");
         lines.add("augmentation: " + aug + "; normalisation mean " + Arrays.toString(dataConfig.normalization().mean())
                 + " std " + Arrays.toString(dataConfig.normalization().std()));
-        lines.add("recipe: " + config.recipe() + "; " + batchesPerEpoch + " steps per epoch");
+        lines.add("recipe: " + config.recipe() + "; " + batchesPerEpoch + " steps per epoch; memory layout "
+                + (channelsLast ? "channels-last" : "NCHW"));
         lines.add(String.format(Locale.ROOT, "seed %d%s, %d threads, %d data worker(s), run folder %s", config.seed(),
                 config.deterministic() ? " (deterministic)" : "", config.threads(), config.dataWorkers(), dir.root()));
         if (state.step > 0) {

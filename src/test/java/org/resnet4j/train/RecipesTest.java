@@ -27,7 +27,7 @@ class RecipesTest {
         assertThatThrownBy(() -> Recipes.apply("turbo", new TrainConfig())).hasMessageContaining("unknown recipe");
         TrainConfig fast = Recipes.apply("fast", new TrainConfig()).validate();
         assertThat(fast.model()).isEqualTo("resnet9");
-        assertThat(fast.recipe()).contains("one-cycle", "label smoothing 0.2", "bf16 channels-last",
+        assertThat(fast.recipe()).contains("one-cycle", "label smoothing 0.2", "bf16",
                 "flip-TTA evaluation");
     }
 
