@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import javax.imageio.ImageIO;
@@ -45,16 +46,26 @@ public final class DegradationExperiment {
 
     /**
      * Trains (or resumes, or skips when finished) each model with {@code recipe}, then draws and tabulates them.
-     * {@code running} hears each trainer as it starts, so a caller can stop it (an interrupt).
+     * {@code running} hears each trainer as it starts, so a caller can stop it (an interrupt); {@code stopped} is
+     * asked before each model, so a stop between two models ends the experiment too.
+     *
+     * @throws IllegalArgumentException when a model's folder holds a run of another recipe
      */
     public static Result run(List<String> models, TrainConfig recipe, Path dir, TrainListener listener,
-            Consumer<Trainer> running) throws IOException {
+            Consumer<Trainer> running, BooleanSupplier stopped) throws IOException {
         Files.createDirectories(dir);
         for (String model : models) {
+            if (stopped.getAsBoolean()) {
+                return new Result(false, Map.of(), null, null);
+            }
             Path runDir = dir.resolve(model);
             Trainer t;
             if (Files.isRegularFile(runDir.resolve(RunDirectory.LAST))) {
                 Checkpoint.Contents c = Checkpoint.read(runDir.resolve(RunDirectory.LAST));
+                if (!recipe.copy().model(model).sameRecipeAs(c.config())) {
+                    throw new IllegalArgumentException(runDir + " holds a run of another recipe (see its config.json);"
+                            + " use another experiment folder, or the same options as before");
+                }
                 if (c.state().history.size() >= c.config().epochs()) {
                     listener.message(model + ": already trained (" + runDir + ")");
                     continue;

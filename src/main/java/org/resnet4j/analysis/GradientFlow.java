@@ -76,6 +76,10 @@ public final class GradientFlow {
             DataLoader loader = new DataLoader(data, new DataLoader.Options(o.batchSize(), true, true, 1, 2, o.seed(),
                     norm, Augmentation.CIFAR, false));
             try (loader) {
+                if (loader.batchesPerEpoch() == 0) {
+                    throw new IllegalArgumentException("the data has " + data.size() + " images, fewer than one"
+                            + " batch of " + o.batchSize());
+                }
                 int done = 0;
                 int epoch = 0;
                 for (int target : o.measureAfter()) {

@@ -79,8 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         engine.start();
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
-        boolean cl = channelsLast != null ? channelsLast
-                : mo.architecture().block().expansion() == 1 && !mo.architecture().transitions();
+        boolean cl = channelsLast != null ? channelsLast : mo.architecture().supportsChannelsLast();
         boolean fold = !train && (foldBn == null || foldBn);
         StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold,
                 warmup, steps, shape));

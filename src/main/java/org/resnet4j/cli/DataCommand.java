@@ -175,6 +175,10 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (data.workers != null) {
+                throw new IllegalArgumentException("data bench measures the worker counts given with --workers; drop"
+                        + " --data-workers");
+            }
             engine.start();
             DataConfig c = data.config(DEFAULT_INPUT);
             Dataset train = Datasets.load(c, Split.TRAIN, DataOptions.listener(spec.commandLine().getErr()));

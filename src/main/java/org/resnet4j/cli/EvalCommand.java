@@ -88,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
                     + " the data's " + dataset.classNames() + "; labels are compared by index");
         }
         Progress progress = Progress.start(spec.commandLine().getErr(), "eval", dataset.size(), "images");
-        EvalResult r = new Evaluator(batchSize, data.workers, tta, bf16).evaluate(net, dataset, norm,
+        EvalResult r = new Evaluator(batchSize, data.workers(), tta, bf16).evaluate(net, dataset, norm,
                 progress::update);
         progress.finish();
         PrintWriter out = spec.commandLine().getOut();

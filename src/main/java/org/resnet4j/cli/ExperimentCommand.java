@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -55,22 +57,31 @@ final class ExperimentCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            if (train.resume != null || train.out != null) {
-                throw new IllegalArgumentException("the experiment keeps its runs in DIR/<model>: drop --resume and"
-                        + " --out (running the command again resumes)");
+            if (train.resume != null || train.out != null || train.model != null || train.maxSteps != null) {
+                throw new IllegalArgumentException("the experiment names its models with --models and keeps each run"
+                        + " in DIR/<model>: drop --model, --out, --resume and --max-steps (running the command again"
+                        + " resumes)");
             }
             TrainConfig recipe = train.apply(new TrainConfig().epochs(24).schedule("multistep")
                     .milestones(List.of(12.0, 18.0)).weightDecay(1e-4));
             recipe.validate();
-            Trainer[] current = new Trainer[1];
+            AtomicReference<Trainer> current = new AtomicReference<>();
+            AtomicBoolean stop = new AtomicBoolean();
             Interrupts interrupts = Interrupts.install(() -> {
-                if (current[0] != null) {
-                    current[0].requestStop();
+                stop.set(true); // also stops an experiment between two models
+                Trainer t = current.get();
+                if (t != null) {
+                    t.requestStop();
                 }
             }, err);
             DegradationExperiment.Result r;
             try {
-                r = DegradationExperiment.run(models, recipe, dir, train.progress(out, err), t -> current[0] = t);
+                r = DegradationExperiment.run(models, recipe, dir, train.progress(out, err), t -> {
+                    current.set(t);
+                    if (stop.get()) {
+                        t.requestStop();
+                    }
+                }, stop::get);
             } finally {
                 interrupts.uninstall();
             }

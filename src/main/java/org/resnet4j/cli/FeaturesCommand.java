@@ -1,6 +1,7 @@
 package org.resnet4j.cli;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,19 +15,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.Tensor;
 import org.resnet4j.data.DataConfig;
-import org.resnet4j.data.DataLocation;
 import org.resnet4j.data.Dataset;
-import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.ImageDecoder;
-import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
 import org.resnet4j.eval.FeatureExtractor;
 import org.resnet4j.eval.Predictor;
 import org.resnet4j.io.Npy;
 import org.resnet4j.io.SafeTensors;
-import org.resnet4j.train.Checkpoint;
-import org.resnet4j.train.TrainConfig;
+import org.resnet4j.io.Weights;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,19 +42,23 @@ final class FeaturesCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    @Option(names = "--weights", required = true, paramLabel = "FILE",
+            description = "resnet4j checkpoint, safetensors file or torch.save state dict")
+    Path weights;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "variant, when the weights do not name it")
+    String model;
+
     @Mixin
-    PredictionOptions model;
+    DataOptions data;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "FILE.npy (features only) or"
             + " FILE.safetensors (features, labels, and file names in the metadata)")
     Path out;
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "features of this split of --data-dir's dataset"
-            + " instead of image arguments")
+    @Option(names = "--split", paramLabel = "SPLIT", description = "features of this split of the dataset (a"
+            + " checkpoint's own by default) instead of image arguments")
     String split;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "where the dataset lies (with --split)")
-    Path dataDir;
 
     @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N", description = "default ${DEFAULT-VALUE}")
     int batchSize;
@@ -75,33 +76,39 @@ final class FeaturesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out must end in .npy or .safetensors");
         }
         if ((split == null) == inputs.isEmpty()) {
-            throw new IllegalArgumentException("give either image arguments or --split (with --dataset/--data-dir)");
+            throw new IllegalArgumentException("give either image arguments or --split");
         }
         engine.start();
-        Predictor predictor = model.load();
+        PrintWriter err = spec.commandLine().getErr();
+        Weights.LoadedModel loaded = Weights.loadModel(weights, model);
+        DataConfig c = data.configFor(weights, loaded);
+        Predictor predictor = Predictor.of(loaded, c.kind());
         FeatureExtractor.Features f;
+        int failures = 0;
         if (split != null) {
-            Preprocessing p = predictor.preprocessing();
-            TrainConfig recorded = Checkpoint.configOf(model.weights);
-            DataConfig c;
-            if (recorded != null && model.dataset == null && dataDir == null) {
-                c = recorded.dataConfig();
-            } else {
-                DatasetKind kind = DatasetKind.parse(model.dataset != null ? model.dataset : p.dataset());
-                c = DataConfig.of(kind, DataLocation.resolve(dataDir)).withFit(p.fit());
-                if (kind.shape() == null) {
-                    c = c.withImageShape(p.channels(), p.height(), p.width());
-                }
-            }
-            Dataset dataset = Datasets.load(c, Split.parse(split), DataOptions.listener(spec.commandLine().getErr()));
+            Dataset dataset = Datasets.load(c, Split.parse(split), DataOptions.listener(err));
             f = FeatureExtractor.ofDataset(predictor, dataset, batchSize);
         } else {
             List<Path> files = ImageArguments.expand(inputs);
-            List<BufferedImage> images = new ArrayList<>();
-            for (Path p : files) {
-                images.add(ImageDecoder.read(p));
+            List<float[]> rows = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (int from = 0; from < files.size(); from += batchSize) {
+                List<BufferedImage> images = new ArrayList<>();
+                for (Path p : files.subList(from, Math.min(files.size(), from + batchSize))) {
+                    try {
+                        images.add(ImageDecoder.read(p));
+                        names.add(p.toString());
+                    } catch (IOException e) {
+                        err.println(spec.qualifiedName() + ": error: " + Errors.message(e) + " (skipped)");
+                        failures++;
+                    }
+                }
+                if (!images.isEmpty()) {
+                    rows.addAll(List.of(predictor.features(images)));
+                }
             }
-            f = FeatureExtractor.ofImages(predictor, images, files.stream().map(Path::toString).toList(), batchSize);
+            f = new FeatureExtractor.Features(rows.toArray(new float[0][]), null, names, predictor.classNames(),
+                    predictor.model().options().name());
         }
         if (name.endsWith(".npy")) {
             Npy.write(out, f.features());
@@ -113,18 +120,20 @@ final class FeaturesCommand implements Callable<Integer> {
             }
             SafeTensors.write(out, tensors, f.metadata());
         }
+        int width = f.features().length == 0 ? 0 : f.features()[0].length;
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             ObjectNode n = Json.object();
             n.put("file", out.toString());
             n.put("rows", f.features().length);
-            n.put("features", f.features().length == 0 ? 0 : f.features()[0].length);
+            n.put("features", width);
             n.put("model", predictor.model().options().name());
+            n.put("skipped", failures);
             Json.print(o, n);
         } else {
-            o.printf("%s: %d x %d features from %s%n", out, f.features().length,
-                    f.features().length == 0 ? 0 : f.features()[0].length, predictor.model().options().name());
+            o.printf("%s: %d x %d features from %s%n", out, f.features().length, width,
+                    predictor.model().options().name());
         }
-        return 0;
+        return failures == 0 ? 0 : Errors.FAILURE;
     }
 }

@@ -108,6 +108,8 @@ final class GradientsCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "  %-10s %12.4e  (x%.3g of the last block's)%n", m.points().get(i),
                         m.inputGradNorms()[i], m.inputGradNorms()[i] / last);
             }
+            o.printf("  weight gradients, ||dL/dW||, input to output:%n");
+            m.weightGradNorms().forEach((k, v) -> o.printf(Locale.ROOT, "    %-28s %12.4e%n", k, v));
         }
         o.println("plots: " + plots);
         return 0;

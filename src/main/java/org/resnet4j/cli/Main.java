@@ -22,7 +22,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.setProperty("java.awt.headless", "true"); // charts are drawn off screen
+        PrintWriter err = new PrintWriter(System.err, true);
+        int status;
+        try {
+            status = run(args, new PrintWriter(System.out, true), err);
+        } catch (Throwable t) { // errors picocli does not catch: out of memory, a class that failed to initialise
+            err.println("resnet4j: error: " + Errors.message(t));
+            status = Errors.FAILURE;
+        }
+        System.exit(status);
     }
 
     /** Runs one command line; returns the exit status. Errors go to {@code err} as one line. */

@@ -17,11 +17,13 @@ final class Progress {
     private final String unit;
     private final boolean tty;
     private final boolean bytes;
+    private final long first;
     private final long start = System.nanoTime();
     private long lastPrint = start;
     private boolean drawn;
 
-    private Progress(PrintWriter err, String label, long total, String unit, boolean tty) {
+    private Progress(PrintWriter err, String label, long total, String unit, boolean tty, long first) {
+        this.first = first;
         this.err = err;
         this.label = label;
         this.total = total;
@@ -31,7 +33,12 @@ final class Progress {
     }
 
     static Progress start(PrintWriter err, String label, long total, String unit) {
-        return new Progress(err, label, total, unit, System.console() != null);
+        return start(err, label, total, unit, 0);
+    }
+
+    /** A bar that begins at {@code first} of {@code total} (a resumed epoch): rate and ETA count from there. */
+    static Progress start(PrintWriter err, String label, long total, String unit, long first) {
+        return new Progress(err, label, total, unit, System.console() != null, first);
     }
 
     void update(long done) {
@@ -41,14 +48,14 @@ final class Progress {
     /** Reports {@code done} of the total, with {@code extra} (for example the running loss) after the rate. */
     void update(long done, String extra) {
         long now = System.nanoTime();
-        if (now - lastPrint < (tty ? TTY_INTERVAL_NANOS : LOG_INTERVAL_NANOS) && done < total) {
+        if (now - lastPrint < (tty ? TTY_INTERVAL_NANOS : LOG_INTERVAL_NANOS) && (total <= 0 || done < total)) {
             return;
         }
         lastPrint = now;
         if (tty) {
             err.print("\r" + line(done, now, extra) + "\033[K");
             drawn = true;
-        } else if (done < total) {
+        } else if (total <= 0 || done < total) {
             err.println(line(done, now, extra));
         }
         err.flush();
@@ -62,18 +69,18 @@ final class Progress {
     void finish(String extra) {
         long now = System.nanoTime();
         double secs = (now - start) / 1e9;
-        String text = String.format(Locale.ROOT, "%s: %s in %.1f s (%s)%s", label, amount(total), secs,
-                rate(total / Math.max(secs, 1e-9)), extra.isEmpty() ? "" : ", " + extra);
+        String text = String.format(Locale.ROOT, "%s: %s in %.1f s (%s)%s", label, amount(total - first), secs,
+                rate((total - first) / Math.max(secs, 1e-9)), extra.isEmpty() ? "" : ", " + extra);
         err.println((tty && drawn ? "\r" : "") + text + (tty ? "\033[K" : ""));
         err.flush();
     }
 
     private String line(long done, long now, String extra) {
         double secs = (now - start) / 1e9;
-        double rate = done / Math.max(secs, 1e-9);
-        double eta = rate > 0 ? (total - done) / rate : Double.NaN;
+        double rate = (done - first) / Math.max(secs, 1e-9);
+        double eta = rate > 0 && total > 0 ? (total - done) / rate : Double.NaN;
         int width = 24;
-        int filled = total == 0 ? width : (int) (width * done / total);
+        int filled = total <= 0 ? 0 : (int) Math.min(width, width * done / total);
         String bar = tty ? "[" + "=".repeat(filled) + " ".repeat(width - filled) + "] " : "";
         String of = total > 0 ? "/" + (bytes ? amount(total) : total + " " + unit) : "";
         return String.format(Locale.ROOT, "%s %s%s%s, %s, ETA %s%s", label, bar, bytes ? amount(done) : done, of,

@@ -32,7 +32,6 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("java.awt.headless", "true");
         RunReport.Written w = RunReport.write(RunRecord.read(run), out != null ? out : run.resolve("report"));
         if (json) {
             ObjectNode o = Json.object();

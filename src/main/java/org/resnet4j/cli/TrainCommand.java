@@ -66,6 +66,9 @@ final class TrainCommand implements Callable<Integer> {
     Boolean noStratify;
     @Option(names = "--image-size", paramLabel = "N", description = "folder/synthetic images become NxN")
     Integer imageSize;
+    @Option(names = "--channels", paramLabel = "C", description = "folder/synthetic images: 3 (RGB, default) or 1"
+            + " (grey)")
+    Integer channels;
     @Option(names = "--fit", paramLabel = "crop|pad", description = "folder images: centre-crop or pad")
     String fit;
     @Option(names = "--no-augment", description = "train without augmentation")
@@ -209,6 +212,7 @@ final class TrainCommand implements Callable<Integer> {
         if (valSeed != null) c.valSeed(valSeed);
         if (noStratify != null) c.stratify(!noStratify);
         if (imageSize != null) c.imageSize(imageSize);
+        if (channels != null) c.imageChannels(channels);
         if (fit != null) c.fit(fit.toLowerCase(Locale.ROOT));
         if (noAugment != null) c.augment(!noAugment);
         if (cutout != null) c.cutout(cutout);
@@ -316,7 +320,7 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void epochStarted(int epoch, int epochs, int batches, int firstBatch) {
-            bar = Progress.start(err, "epoch " + epoch + "/" + epochs, batches, "batches");
+            bar = Progress.start(err, "epoch " + epoch + "/" + epochs, batches, "batches", firstBatch);
         }
 
         @Override

@@ -34,8 +34,12 @@ public final class Cifar {
     }
 
     public static List<String> cifar100Files(Split split) {
-        cifar10Files(split);
-        return List.of(split == Split.TEST ? "test.bin" : "train.bin");
+        return switch (split) {
+            case TEST -> List.of("test.bin");
+            case TRAIN -> List.of("train.bin");
+            default -> throw new IllegalArgumentException("CIFAR has train and test files; carve a validation split"
+                    + " from train instead");
+        };
     }
 
     /** The directory holding the files: {@code root/cifar-10-batches-bin} if it exists, else {@code root}. */
@@ -60,7 +64,7 @@ public final class Cifar {
         Path meta = dir.resolve(coarse ? "coarse_label_names.txt" : "fine_label_names.txt");
         List<String> names = classNames(meta, null);
         if (names == null) {
-            names = numbered(coarse ? 20 : 100);
+            names = Dataset.padClassNames(List.of(), coarse ? 20 : 100);
         }
         return readRecords(existing(dir, cifar100Files(split), "CIFAR-100 " + split.label()), coarse ? 0 : 1, 2,
                 names);
@@ -91,14 +95,6 @@ public final class Cifar {
             }
         }
         return fallback;
-    }
-
-    private static List<String> numbered(int n) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add("class_" + i);
-        }
-        return out;
     }
 
     /**

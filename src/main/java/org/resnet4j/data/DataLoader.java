@@ -61,10 +61,6 @@ public final class DataLoader implements AutoCloseable {
                 options.augmentation(), options.channelsLast()));
     }
 
-    public Dataset dataset() {
-        return data;
-    }
-
     public int batchesPerEpoch() {
         int full = data.size() / options.batchSize();
         return options.dropLast() || data.size() % options.batchSize() == 0 ? full : full + 1;

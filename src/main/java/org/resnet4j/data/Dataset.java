@@ -29,4 +29,13 @@ public interface Dataset {
     default int numClasses() {
         return classNames().size();
     }
+
+    /** {@code names} extended to {@code classes} entries with {@code class_<i>} (a model can predict more classes). */
+    static List<String> padClassNames(List<String> names, int classes) {
+        List<String> out = new java.util.ArrayList<>(names);
+        while (out.size() < classes) {
+            out.add("class_" + out.size());
+        }
+        return List.copyOf(out);
+    }
 }

@@ -31,6 +31,11 @@ public final class Datasets {
 
     /** Training data with its validation carve (when configured), and the test split. */
     public static Splits forTraining(DataConfig c, Listener listener) throws IOException {
+        if (c.kind() == DatasetKind.FOLDER && !ImageFolder.hasSplitFolders(c.root())) {
+            throw new IllegalArgumentException("training on an image folder needs train/ and test/ sub-folders (each"
+                    + " holding class folders), so that test accuracy comes from images the model never trains on;"
+                    + " a folder of class folders alone can be evaluated and predicted on");
+        }
         Dataset train = read(c, Split.TRAIN, listener);
         Dataset test = read(c, Split.TEST, listener);
         if (c.valSplit() > 0) {

@@ -15,6 +15,10 @@ public final class PipelineBenchmark {
     public static Result run(Dataset data, DataLoader.Options options, int batches, int warmup) {
         try (DataLoader loader = new DataLoader(data, options)) {
             int perEpoch = loader.batchesPerEpoch();
+            if (perEpoch == 0) {
+                throw new IllegalArgumentException("the data has " + data.size() + " images, fewer than one batch of "
+                        + options.batchSize());
+            }
             int epoch = 0;
             long images = 0;
             long start = 0;

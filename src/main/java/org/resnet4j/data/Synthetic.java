@@ -1,6 +1,5 @@
 package org.resnet4j.data;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -41,10 +40,6 @@ public final class Synthetic {
                 }
             }
         }
-        List<String> names = new ArrayList<>();
-        for (int c = 0; c < classes; c++) {
-            names.add("class_" + c);
-        }
-        return new InMemoryDataset(pixels, labels, channels, height, width, names);
+        return new InMemoryDataset(pixels, labels, channels, height, width, Dataset.padClassNames(List.of(), classes));
     }
 }

@@ -12,15 +12,18 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class Autocast implements AutoCloseable {
     private final boolean active;
     private final boolean wasEnabled;
+    private final ScalarType previousDtype;
 
     private Autocast(boolean active) {
         this.active = active;
         if (!active) {
             wasEnabled = false;
+            previousDtype = null;
             return;
         }
         Engine.start();
         wasEnabled = torch.is_autocast_enabled(DeviceType.CPU);
+        previousDtype = torch.get_autocast_dtype(DeviceType.CPU);
         torch.set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16);
         torch.set_autocast_enabled(DeviceType.CPU, true);
         torch.increment_nesting();
@@ -40,5 +43,6 @@ public final class Autocast implements AutoCloseable {
             torch.clear_cache();
         }
         torch.set_autocast_enabled(DeviceType.CPU, wasEnabled);
+        torch.set_autocast_dtype(DeviceType.CPU, previousDtype);
     }
 }

@@ -19,8 +19,8 @@ public final class Engine {
     private Engine() {
     }
 
-    /** Loads libtorch with one intra-op thread per core, once per JVM. */
-    public static void start() {
+    /** Loads libtorch with one intra-op thread per core, once per JVM; a later call changes nothing. */
+    public static synchronized void start() {
         if (!started) {
             start(Runtime.getRuntime().availableProcessors());
         }
@@ -94,11 +94,6 @@ public final class Engine {
     public static String cpuCapability() {
         start();
         return torch.get_cpu_capability().getString();
-    }
-
-    public static String parallelInfo() {
-        start();
-        return torch.get_parallel_info().getString();
     }
 
     public static boolean hasMkldnn() {

@@ -34,7 +34,11 @@ public final class Scopes {
         }
     }
 
-    /** Releases a handle created in the enclosing scope before the scope ends (its storage lives on if used). */
+    /**
+     * Releases a handle that the enclosing scope owns (one {@link #keepingOnlyResult} returned, or one created in
+     * that scope) before the scope ends; the tensor's storage lives on while anything else uses it. Not for the
+     * non-owning views in-place ops return, nor for handles of another scope.
+     */
     public static void release(Tensor t) {
         PointerScope outer = PointerScope.getInnerScope();
         if (outer != null) {

@@ -2,6 +2,8 @@ package org.resnet4j.eval;
 
 import java.util.List;
 
+import org.resnet4j.data.Dataset;
+
 /**
  * Mean cross-entropy loss and top-1 / top-5 accuracy (fractions) over {@code n} images, with the confusion matrix
  * (rows: true class, columns: predicted class) and whether flip test-time augmentation was used.
@@ -38,8 +40,8 @@ public record EvalResult(double loss, double top1, double top5, long n, long[][]
             double recall = support == 0 ? 0 : (double) tp / support;
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             double accuracy = total == 0 ? 0 : (double) (tp + tn) / total;
-            out.add(new ClassMetrics(c < classNames.size() ? classNames.get(c) : "class_" + c, support, precision,
-                    recall, f1, accuracy));
+            out.add(new ClassMetrics(Dataset.padClassNames(classNames, k).get(c), support, precision, recall, f1,
+                    accuracy));
         }
         return out;
     }

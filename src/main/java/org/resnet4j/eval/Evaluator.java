@@ -1,7 +1,5 @@
 package org.resnet4j.eval;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.IntConsumer;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -94,7 +92,7 @@ public final class Evaluator {
             correct1 += confusion[c][c];
         }
         return new EvalResult(n == 0 ? Double.NaN : lossSum / n, (double) correct1 / n, (double) correct5 / n, n,
-                confusion, List.copyOf(padNames(data.classNames(), classes)), flipTta);
+                confusion, Dataset.padClassNames(data.classNames(), classes), flipTta);
     }
 
     /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
@@ -108,14 +106,6 @@ public final class Evaluator {
             Tensor p = torch.softmax(logits, 1).add(torch.softmax(mirrored, 1)).div(new Scalar(2));
             return p.log();
         }
-    }
-
-    private static List<String> padNames(List<String> names, int classes) {
-        List<String> out = new ArrayList<>(names);
-        while (out.size() < classes) {
-            out.add("class_" + out.size());
-        }
-        return out;
     }
 
     static void checkCompatible(ResNet net, Dataset data) {

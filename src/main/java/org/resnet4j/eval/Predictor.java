@@ -58,11 +58,7 @@ public final class Predictor {
                     + " preprocessing makes " + preprocessing.channels());
         }
         this.net = net;
-        List<String> names = new ArrayList<>(classNames);
-        while (names.size() < net.options().numClasses()) {
-            names.add("class_" + names.size());
-        }
-        this.classNames = List.copyOf(names);
+        this.classNames = Dataset.padClassNames(classNames, net.options().numClasses());
         this.preprocessing = preprocessing;
         net.eval();
         if (foldBatchNorm && !net.isFolded()) {
@@ -79,7 +75,11 @@ public final class Predictor {
      * size with {@code dataset}'s normalisation.
      */
     public static Predictor load(Path weights, String model, DatasetKind dataset) throws IOException {
-        Weights.LoadedModel m = Weights.loadModel(weights, model);
+        return of(Weights.loadModel(weights, model), dataset);
+    }
+
+    /** A predictor for a loaded model; {@code dataset} gives the normalisation when the weights record none. */
+    public static Predictor of(Weights.LoadedModel m, DatasetKind dataset) {
         Preprocessing p = m.preprocessing();
         if (p == null) {
             p = Preprocessing.defaults(dataset, m.net().options().inChannels(),

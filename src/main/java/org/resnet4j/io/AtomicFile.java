@@ -25,6 +25,7 @@ public final class AtomicFile {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        removeLeftovers(dir, target.getFileName().toString());
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -50,6 +51,18 @@ public final class AtomicFile {
                 ch.write(b);
             }
         });
+    }
+
+    /**
+     * Deletes temporary files of {@code name} that a writer killed mid-write left behind (each file has one writer
+     * at a time: a run folder is not shared between processes).
+     */
+    private static void removeLeftovers(Path dir, String name) throws IOException {
+        try (var files = Files.newDirectoryStream(dir, "." + name + "*.tmp")) {
+            for (Path p : files) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Makes the rename itself durable; not every file system lets a directory be opened, which is fine. */

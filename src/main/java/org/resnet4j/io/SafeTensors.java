@@ -132,11 +132,15 @@ public final class SafeTensors {
                 throw new WeightsFormatException(where + "bad shape " + v.get("shape"));
             }
             shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
+            try {
+                numel = Math.multiplyExact(numel, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new WeightsFormatException(where + "shape " + v.get("shape") + " is too large");
+            }
         }
         long begin = v.get("data_offsets").get(0).asLong(-1);
         long end = v.get("data_offsets").get(1).asLong(-1);
-        if (begin < 0 || end < begin || end - begin != numel * dtype.bytes()) {
+        if (begin < 0 || end < begin || numel > Long.MAX_VALUE / dtype.bytes() || end - begin != numel * dtype.bytes()) {
             throw new WeightsFormatException(where + "data_offsets " + v.get("data_offsets") + " do not hold "
                     + Arrays.toString(shape) + " of " + dtype);
         }

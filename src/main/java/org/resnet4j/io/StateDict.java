@@ -50,6 +50,24 @@ public final class StateDict {
      */
     public static LoadReport load(Module module, Map<String, Tensor> source, boolean strict) {
         Map<String, Tensor> target = of(module);
+        LoadReport report = compare(target, source);
+        if (!report.mismatched().isEmpty() || (strict && !report.isClean())) {
+            throw new WeightsMismatchException(report);
+        }
+        try (NoGradGuard guard = new NoGradGuard()) {
+            for (String k : report.loaded()) {
+                target.get(k).copy_(source.get(k));
+            }
+        }
+        return report;
+    }
+
+    /** What loading {@code source} into {@code module} would find, without changing anything. */
+    public static LoadReport check(Module module, Map<String, Tensor> source) {
+        return compare(of(module), source);
+    }
+
+    private static LoadReport compare(Map<String, Tensor> target, Map<String, Tensor> source) {
         List<String> loaded = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
@@ -70,15 +88,6 @@ public final class StateDict {
                 unexpected.add(k);
             }
         }
-        LoadReport report = new LoadReport(loaded, missing, unexpected, mismatched);
-        if (!mismatched.isEmpty() || (strict && !report.isClean())) {
-            throw new WeightsMismatchException(report);
-        }
-        try (NoGradGuard guard = new NoGradGuard()) {
-            for (String k : loaded) {
-                target.get(k).copy_(source.get(k));
-            }
-        }
-        return report;
+        return new LoadReport(loaded, missing, unexpected, mismatched);
     }
 }

@@ -166,6 +166,16 @@ final class TorchSaveReader {
         try (InputStream in = zip.getInputStream(entry)) {
             bytes = in.readAllBytes();
         }
+        long needed = ref.offset;
+        for (int d = 0; d < ref.size.length; d++) {
+            needed += (ref.size[d] - 1) * ref.stride[d];
+        }
+        if (bytes.length != s.numel * DType.of(s.dtype).bytes() || (needed >= s.numel
+                && java.util.Arrays.stream(ref.size).allMatch(d -> d > 0))) {
+            throw new WeightsFormatException(path + ": storage record data/" + s.key + " is truncated or does not hold"
+                    + " the tensor it is used for (" + bytes.length + " bytes for " + s.numel + " " + s.dtype
+                    + " values)");
+        }
         Tensor storage = Tensors.fromBytes(ByteBuffer.wrap(bytes), s.dtype, s.numel);
         return storage.as_strided(ref.size, ref.stride, new LongOptional(ref.offset)).clone();
     }

@@ -56,6 +56,10 @@ public final class Weights {
     /** Writes the model's state dict, with its description in the metadata, atomically. */
     public static void save(ResNet net, List<String> classNames, Preprocessing preprocessing, Path path)
             throws IOException {
+        if (net.isFolded()) {
+            throw new IllegalArgumentException("a model with BatchNorm folded into its convolutions has no state dict"
+                    + " of its own (the folded biases are not parameters); save it before folding");
+        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put(MODEL_KEY, toJson(new ModelInfo(net.options(), classNames, preprocessing)));

@@ -1,7 +1,5 @@
 package org.resnet4j.model;
 
-import java.util.Arrays;
-
 /**
  * One row of the variant table: everything that tells one ResNet from another, before per-run options.
  *
@@ -36,9 +34,15 @@ public record Architecture(String name, String family, Stem stem, int stemWidth,
         return widths.clone();
     }
 
-    /** Weighted layers on the main path: stem conv, transitions, two or three per block, and the classifier. */
-    public int depth() {
-        int perBlock = block.expansion() == 1 ? 2 : 3;
-        return 2 + (transitions ? stageSizes.length : 0) + perBlock * Arrays.stream(stageSizes).sum();
+    /**
+     * Whether nets of this layout run channels-last with the same results as NCHW under libtorch 2.10's oneDNN
+     * (3.7.1). Planning oneDNN's brgemm kernels divides by a cache size that virtual machines such as this one may
+     * not report: 1×1 convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
+     * Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
+     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training is
+     * tested against NCHW, use it.
+     */
+    public boolean supportsChannelsLast() {
+        return block.expansion() == 1 && !transitions;
     }
 }

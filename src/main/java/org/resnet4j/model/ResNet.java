@@ -190,23 +190,17 @@ public final class ResNet extends Module {
         folded = true;
     }
 
-    /**
-     * Whether this model runs channels-last with the same results as NCHW under libtorch 2.10's oneDNN (3.7.1).
-     * Planning oneDNN's brgemm kernels divides by a cache size that virtual machines such as this one may not
-     * report: 1×1 convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
-     * Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
-     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training
-     * is tested against NCHW, use it.
-     */
+    /** See {@link Architecture#supportsChannelsLast()}. */
     public boolean supportsChannelsLast() {
-        return arch.block().expansion() == 1 && !arch.transitions();
+        return arch.supportsChannelsLast();
     }
 
     /** Re-lays the convolution weights out channels-last (feed it channels-last input), where oneDNN allows. */
     public void toChannelsLast() {
         if (!supportsChannelsLast()) {
             throw new IllegalArgumentException(options.name() + " cannot run channels-last: libtorch's oneDNN 3.7.1"
-                    + " crashes on its wide 1x1 convolutions in that layout");
+                    + " gets its convolutions wrong or crashes in that layout on this kind of CPU; leave out"
+                    + " --channels-last");
         }
         ChannelsLast.convert(this);
         channelsLast = true;
@@ -225,10 +219,6 @@ public final class ResNet extends Module {
     /** Width of the penultimate layer (the classifier's input). */
     public long featureCount() {
         return fc.weight().size(1);
-    }
-
-    public LinearImpl classifier() {
-        return fc;
     }
 
     public long parameterCount() {

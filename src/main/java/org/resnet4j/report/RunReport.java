@@ -99,9 +99,8 @@ public final class RunReport {
                 .append("</code>, ").append(run.metrics().size()).append(" epoch(s) recorded.</p>\n");
         h.append("<h2>Results</h2>\n<table><tr><th></th><th>train</th>").append(val ? "<th>validation</th>" : "")
                 .append("<th>test</th></tr>\n");
-        h.append(row("loss, last epoch", last.trainLoss(), val ? last.valLoss() : Double.NaN, last.testLoss(), false));
-        h.append(row("top-1 accuracy, last epoch", last.trainAcc(), val ? last.valAcc() : Double.NaN, last.testAcc(),
-                true));
+        h.append(row("loss, last epoch", val, last.trainLoss(), last.valLoss(), last.testLoss(), false));
+        h.append(row("top-1 accuracy, last epoch", val, last.trainAcc(), last.valAcc(), last.testAcc(), true));
         h.append("</table>\n<table>");
         h.append(kv("best epoch (by " + (val ? "validation" : "test") + " accuracy)", best.epoch() + ": "
                 + pct(val ? best.valAcc() : best.testAcc()) + (val ? ", test " + pct(best.testAcc()) : "")));
@@ -161,14 +160,13 @@ public final class RunReport {
                 + Base64.getEncoder().encodeToString(Files.readAllBytes(png)) + "\">\n";
     }
 
-    private static String row(String name, double train, double val, double test, boolean percent) {
-        String f = percent ? "%s" : "%.4f";
+    /** A results row: train, validation (only when the run has it) and test cells. */
+    private static String row(String name, boolean withVal, double train, double val, double test, boolean percent) {
         StringBuilder b = new StringBuilder("<tr><td>").append(esc(name)).append("</td>");
-        for (double v : new double[] {train, val, test}) {
-            if (Double.isNaN(v) && v != train && v != test) {
-                continue;
-            }
-            b.append("<td class=\"n\">").append(percent ? pct(v) : String.format(Locale.ROOT, f, v)).append("</td>");
+        double[] cells = withVal ? new double[] {train, val, test} : new double[] {train, test};
+        for (double v : cells) {
+            b.append("<td class=\"n\">").append(percent ? pct(v) : String.format(Locale.ROOT, "%.4f", v))
+                    .append("</td>");
         }
         return b.append("</tr>\n").toString();
     }

@@ -33,17 +33,21 @@ public final class RunDirectory {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
+    private final List<PrintWriter> logs = new java.util.ArrayList<>();
 
     private RunDirectory(Path root) {
         this.root = root;
     }
 
-    /** A folder for a new run; one that already holds a run is refused, so no run is ever overwritten. */
+    /**
+     * A folder for a new run. One that holds a run's results (metrics or a checkpoint) is refused, so no run is ever
+     * overwritten; one whose run never finished an epoch (only its configuration and log) is started afresh.
+     */
     public static RunDirectory create(Path root) throws IOException {
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new IOException(root + " exists and is not a folder");
         }
-        for (String f : List.of(CONFIG, METRICS, LAST, BEST)) {
+        for (String f : List.of(METRICS, LAST, BEST)) {
             if (Files.exists(root.resolve(f))) {
                 throw new IllegalArgumentException(root + " already holds a run (" + f + "); continue it with --resume "
                         + root + " or choose another --out");
@@ -59,7 +63,8 @@ public final class RunDirectory {
             throw new NoSuchFileException(root.toString(), null, "no such run folder");
         }
         if (!Files.isRegularFile(root.resolve(LAST))) {
-            throw new NoSuchFileException(root.resolve(LAST).toString(), null, "no checkpoint to resume from");
+            throw new NoSuchFileException(root.resolve(LAST).toString(), null, "no checkpoint to resume from (the run"
+                    + " never finished an epoch; start it again with --out " + root + ")");
         }
         return new RunDirectory(root);
     }
@@ -108,9 +113,16 @@ public final class RunDirectory {
         AtomicFile.writeString(path(CONFUSION), o.toString() + "\n");
     }
 
-    /** The log, appended to (a resumed run continues it). */
+    /** The log, appended to (a resumed run continues it); the folder closes it on {@link #closeLogs()}. */
     public PrintWriter openLog() throws IOException {
-        return new PrintWriter(Files.newBufferedWriter(path(LOG), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND), true);
+        PrintWriter w = new PrintWriter(Files.newBufferedWriter(path(LOG), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        logs.add(w);
+        return w;
+    }
+
+    void closeLogs() {
+        logs.forEach(PrintWriter::close);
+        logs.clear();
     }
 }

@@ -50,6 +50,7 @@ public final class TrainConfig {
     long valSeed;
     boolean stratify = true;
     Integer imageSize;
+    Integer imageChannels;
     String fit = "crop";
     boolean augment = true;
     int cutout;
@@ -144,7 +145,11 @@ public final class TrainConfig {
                 + " or bf16)");
         require(List.of("crop", "pad").contains(fit), "--fit must be crop or pad");
         ModelOptions.of(model); // each of these throws naming what is wrong
-        DatasetKind.parse(dataset);
+        DatasetKind kind = DatasetKind.parse(dataset);
+        require(imageSize == null || kind.shape() == null || imageSize == kind.shape().height(),
+                "--image-size applies to folder and synthetic data; " + kind.id() + " images have their own size");
+        require(imageChannels == null || (kind.shape() == null && (imageChannels == 1 || imageChannels == 3)),
+                "--channels applies to folder and synthetic data, and is 1 or 3");
         if (shortcut != null) {
             Shortcut.parse(shortcut);
         }
@@ -158,6 +163,23 @@ public final class TrainConfig {
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /**
+     * Whether {@code other} trains with the same recipe, leaving aside what a run may change without changing its
+     * results: where the data lies, threads, data workers and the step limit, and the seed when this config leaves
+     * it open.
+     */
+    public boolean sameRecipeAs(TrainConfig other) {
+        TrainConfig a = copy();
+        TrainConfig b = other.copy();
+        for (TrainConfig c : List.of(a, b)) {
+            c.dataDir(null).threads(1).dataWorkers(1).maxSteps(0);
+        }
+        if (seed == null) {
+            b.seed(null);
+        }
+        return a.toJson().equals(b.toJson());
     }
 
     /** The model this config trains, before the data fixes its input channels and class count. */
@@ -179,7 +201,7 @@ public final class TrainConfig {
         int size = imageSize != null ? imageSize : (int) input.height();
         DataConfig dc = DataConfig.of(kind, DataLocation.resolve(dataDir == null ? null : Path.of(dataDir)));
         if (kind.shape() == null) {
-            dc = dc.withImageShape((int) input.channels(), size, size);
+            dc = dc.withImageShape(imageChannels != null ? imageChannels : (int) input.channels(), size, size);
         }
         return dc.withValSplit(valSplit, stratify, valSeed)
                 .withFit(ImageDecoder.Fit.valueOf(fit.toUpperCase(Locale.ROOT)))
@@ -240,6 +262,8 @@ public final class TrainConfig {
     public TrainConfig stratify(boolean v) { stratify = v; return this; }
     public Integer imageSize() { return imageSize; }
     public TrainConfig imageSize(Integer v) { imageSize = v; return this; }
+    public Integer imageChannels() { return imageChannels; }
+    public TrainConfig imageChannels(Integer v) { imageChannels = v; return this; }
     public String fit() { return fit; }
     public TrainConfig fit(String v) { fit = v; return this; }
     public boolean augment() { return augment; }

@@ -43,6 +43,7 @@ public final class Trainer {
     private final TrainConfig config;
     private final RunDirectory dir;
     private final TrainListener listener;
+    private final PrintWriter log;
     private final TrainState state;
     private final DataConfig dataConfig;
     private final Datasets.Splits data;
@@ -65,7 +66,7 @@ public final class Trainer {
             torch.globalContext().setDeterministicAlgorithms(true, false);
             torch.globalContext().setDeterministicMkldnn(true);
         }
-        PrintWriter log = dir.openLog();
+        this.log = dir.openLog();
         this.listener = new LoggingListener(listener, log);
         ModelOptions model = config.modelOptions();
         dataConfig = config.dataConfig();
@@ -124,6 +125,7 @@ public final class Trainer {
             dir.writeConfig(c);
             return t;
         } catch (IOException | RuntimeException e) {
+            dir.closeLogs();
             if (!existed) {
                 dir.delete(); // a run that never started leaves no folder behind
             }
@@ -133,7 +135,8 @@ public final class Trainer {
 
     /**
      * Continues the run in {@code runDir} from its last checkpoint. {@code override} may change how long and on what
-     * resources it runs (epochs, maximum steps, threads, data workers); the recipe itself stays as recorded.
+     * resources it runs (epochs, maximum steps, threads, data workers, where the data lies); the recipe itself stays
+     * as recorded. The number of epochs can change only where the schedule does not depend on it.
      */
     public static Trainer resume(Path runDir, TrainListener listener, UnaryOperator<TrainConfig> override)
             throws IOException {
@@ -142,10 +145,14 @@ public final class Trainer {
         TrainConfig recorded = c.config();
         TrainConfig changed = override.apply(recorded.copy()).validate();
         TrainConfig allowed = recorded.copy().epochs(changed.epochs()).maxSteps(changed.maxSteps())
-                .threads(changed.threads()).dataWorkers(changed.dataWorkers());
+                .threads(changed.threads()).dataWorkers(changed.dataWorkers()).dataDir(changed.dataDir());
         if (!allowed.toJson().equals(changed.toJson())) {
-            throw new IllegalArgumentException("a resumed run keeps its recipe; only --epochs, --max-steps, --threads"
-                    + " and --data-workers can change (see " + dir.path(RunDirectory.CONFIG) + ")");
+            throw new IllegalArgumentException("a resumed run keeps its recipe; only --epochs, --max-steps, --threads,"
+                    + " --data-workers and --data-dir can change (see " + dir.path(RunDirectory.CONFIG) + ")");
+        }
+        if (allowed.epochs() != recorded.epochs() && List.of("cosine", "onecycle").contains(recorded.schedule())) {
+            throw new IllegalArgumentException("--epochs cannot change on resume with the " + recorded.schedule()
+                    + " schedule: its shape depends on the run's length");
         }
         if (allowed.epochs() < c.state().history.size()) {
             throw new IllegalArgumentException("the run has already finished " + c.state().history.size()
@@ -189,6 +196,7 @@ public final class Trainer {
             return result(TrainResult.Status.COMPLETED);
         } finally {
             trainLoader.close();
+            log.close();
         }
     }
 
@@ -226,10 +234,11 @@ public final class Trainer {
         double lr = schedule.lr(state.step);
         TrainStep.Outcome o = trainStep.run(b.images(), b.labels(), lr);
         if (!Double.isFinite(o.loss())) {
+            Path last = dir.path(RunDirectory.LAST);
             throw new DivergenceException(String.format(Locale.ROOT, "the loss became %s at epoch %d, step %d (lr %g);"
-                    + " stopped without saving, so %s still holds the last good state; lower the learning rate or"
-                    + " clip gradients (--grad-clip)", o.loss(), state.epoch + 1, state.step + 1, lr,
-                    dir.path(RunDirectory.LAST)));
+                    + " stopped without saving, %s; lower the learning rate or clip gradients (--grad-clip)", o.loss(),
+                    state.epoch + 1, state.step + 1, lr, java.nio.file.Files.exists(last)
+                            ? "so " + last + " still holds the last good state" : "before any checkpoint"));
         }
         state.epochLossSum += o.loss() * b.size();
         state.epochCorrect += o.correct();
@@ -253,12 +262,14 @@ public final class Trainer {
         state.startEpoch(e + 1);
         dir.writeMetrics(state.history);
         listener.epochEnded(row, row.referenceLines(config.epochs()));
-        saveLast("epoch " + (e + 1));
+        // best before last: a crash between the two leaves last.ckpt at the previous epoch, which the resumed run
+        // repeats, rewriting best.ckpt; the other order could leave a stale best behind a newer last
         if (best) {
             write(dir.path(RunDirectory.BEST), String.format(Locale.ROOT, "best so far, %s accuracy %.2f%%",
                     val != null ? "validation" : "test", 100 * acc));
             dir.writeConfusion(test, e + 1, config.limitEvalBatches() > 0 ? "test (sample)" : "test");
         }
+        saveLast("epoch " + (e + 1));
     }
 
     private EvalResult evaluate(String split, Dataset d) {
@@ -297,17 +308,20 @@ public final class Trainer {
         Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(weights).tensors());
         Tensor fc = source.get("fc.weight");
         long classes = net.options().numClasses();
-        String note = "";
-        if (fc != null && fc.dim() == 2 && fc.size(0) != classes) {
+        boolean newHead = fc != null && fc.dim() == 2 && fc.size(0) != classes;
+        if (newHead) {
             source.remove("fc.weight");
             source.remove("fc.bias");
-            note = ", with a new classifier head for " + classes + " classes (the weights had " + fc.size(0) + ")";
+            // everything but the new head must fit, checked before a single weight is copied
+            LoadReport r = StateDict.check(net, source);
+            if (!r.unexpected().isEmpty() || !r.mismatched().isEmpty()
+                    || !List.of("fc.weight", "fc.bias").containsAll(r.missing())) {
+                throw new org.resnet4j.io.WeightsMismatchException(r);
+            }
         }
-        LoadReport r = StateDict.load(net, source, note.isEmpty());
-        if (!note.isEmpty() && !r.unexpected().isEmpty()) {
-            throw new org.resnet4j.io.WeightsMismatchException(r);
-        }
-        listener.message("fine-tuning from " + weights + ": " + r.loaded().size() + " tensors loaded" + note);
+        LoadReport r = StateDict.load(net, source, !newHead);
+        listener.message("fine-tuning from " + weights + ": " + r.loaded().size() + " tensors loaded" + (newHead
+                ? ", with a new classifier head for " + classes + " classes (the weights had " + fc.size(0) + ")" : ""));
     }
 
 

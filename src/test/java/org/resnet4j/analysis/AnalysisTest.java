@@ -62,18 +62,23 @@ class AnalysisTest {
                             current[0].requestStop();
                         }
                     }
-                }, t -> current[0] = t);
+                }, t -> current[0] = t, () -> false);
         assertThat(stopped.complete()).isFalse();
         assertThat(exp.resolve("resnet20/last.ckpt")).exists();
         byte[] plainMetrics = Files.readAllBytes(exp.resolve("plain20/metrics.csv"));
 
         DegradationExperiment.Result r = DegradationExperiment.run(List.of("plain20", "resnet20"), recipe, exp,
-                TrainListener.NONE, t -> { });
+                TrainListener.NONE, t -> { }, () -> false);
         assertThat(r.complete()).isTrue();
         assertThat(Files.readAllBytes(exp.resolve("plain20/metrics.csv"))).isEqualTo(plainMetrics); // not retrained
         assertThat(r.runs().get("resnet20").metrics()).hasSize(2);
         assertThat(r.plot()).isNotEmptyFile();
         assertThat(javax.imageio.ImageIO.read(r.plot().toFile()).getWidth()).isGreaterThan(1000); // two panels
         assertThat(Files.readString(r.table())).contains("| plain20 | 2 |", "| resnet20 | 2 |");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DegradationExperiment.run(List.of("plain20"),
+                recipe.copy().lr(0.2), exp, TrainListener.NONE, t -> { }, () -> false))
+                .hasMessageContaining("holds a run of another recipe");
+        assertThat(DegradationExperiment.run(List.of("plain20"), recipe, exp, TrainListener.NONE, t -> { },
+                () -> true).complete()).isFalse(); // a stop before the next model
     }
 }

@@ -17,8 +17,9 @@ public final class Archives {
     }
 
     /**
-     * Extracts {@code archive} into {@code dest}: first into a temporary folder beside it, then each top-level entry
-     * is moved into place, so an interrupted unpack never leaves a half-filled dataset folder.
+     * Extracts {@code archive} into {@code dest}: first into a temporary folder beside it, then each file is moved
+     * into place unless a file of that name is already there (what the user has is never replaced or deleted), so an
+     * interrupted unpack leaves at worst some of the files.
      */
     public static void untarGz(Path archive, Path dest) throws IOException {
         Files.createDirectories(dest);
@@ -44,13 +45,13 @@ public final class Archives {
                 }
                 throw new DownloadException(archive + ": cannot unpack (" + e.getMessage() + ")", e);
             }
-            try (var top = Files.list(tmp)) {
-                for (Path p : top.toList()) {
-                    Path target = dest.resolve(p.getFileName().toString());
-                    if (Files.exists(target)) {
-                        deleteTree(target);
+            try (var files = Files.walk(tmp)) {
+                for (Path p : files.filter(Files::isRegularFile).toList()) {
+                    Path target = dest.resolve(tmp.relativize(p).toString());
+                    if (!Files.exists(target)) {
+                        Files.createDirectories(target.getParent());
+                        Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
                     }
-                    Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
         } finally {
