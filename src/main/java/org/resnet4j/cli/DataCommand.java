@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
+import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.DatasetStats;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.PipelineBenchmark;
@@ -58,21 +59,30 @@ final class DataCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             DataConfig c = data.config(new Shape(channels, DEFAULT_INPUT.height(), DEFAULT_INPUT.width()));
-            Datasets.Splits s = Datasets.forTraining(c, DataOptions.listener(spec.commandLine().getErr()));
+            Datasets.Listener listener = DataOptions.listener(spec.commandLine().getErr());
             List<Object[]> parts = new ArrayList<>();
-            parts.add(new Object[] {"train", s.train()});
-            if (s.val() != null) {
-                parts.add(new Object[] {"val", s.val()});
+            String validation;
+            if (c.kind() == DatasetKind.FOLDER && !Datasets.isSplitFolder(c)) {
+                // A plain folder of class folders is something to evaluate or predict on, not to train on.
+                parts.add(new Object[] {"images", Datasets.load(c, Split.TEST, listener)});
+                validation = "no train/ and test/ sub-folders: usable by eval and predict, not by train";
+            } else {
+                Datasets.Splits s = Datasets.forTraining(c, listener);
+                parts.add(new Object[] {"train", s.train()});
+                if (s.val() != null) {
+                    parts.add(new Object[] {"val", s.val()});
+                }
+                parts.add(new Object[] {"test", s.test()});
+                validation = s.validation();
             }
-            parts.add(new Object[] {"test", s.test()});
             PrintWriter out = spec.commandLine().getOut();
             ObjectNode o = Json.object();
             o.put("dataset", c.kind().id());
             o.put("root", c.root().toString());
-            Dataset first = s.train();
+            Dataset first = (Dataset) parts.get(0)[1];
             o.putArray("shape").add(first.channels()).add(first.height()).add(first.width());
             first.classNames().forEach(o.putArray("classes")::add);
-            o.put("validation", s.validation());
+            o.put("validation", validation);
             ObjectNode splits = o.putObject("splits");
             for (Object[] p : parts) {
                 DatasetStats st = DatasetStats.of((Dataset) p[1]);
@@ -95,7 +105,7 @@ final class DataCommand implements Runnable {
             }
             out.printf("%s in %s: %s images, %d classes%n", c.kind().id(), c.root(), shape(first),
                     first.numClasses());
-            out.println(s.validation());
+            out.println(validation);
             for (Object[] p : parts) {
                 ObjectNode n = (ObjectNode) splits.get((String) p[0]);
                 out.printf(Locale.ROOT, "%-5s %6d images, mean %s, std %s%n", p[0], n.get("images").asInt(),

@@ -31,7 +31,7 @@ public final class Datasets {
 
     /** Training data with its validation carve (when configured), and the test split. */
     public static Splits forTraining(DataConfig c, Listener listener) throws IOException {
-        if (c.kind() == DatasetKind.FOLDER && !ImageFolder.hasSplitFolders(c.root())) {
+        if (c.kind() == DatasetKind.FOLDER && !isSplitFolder(c)) {
             throw new IllegalArgumentException("training on an image folder needs train/ and test/ sub-folders (each"
                     + " holding class folders), so that test accuracy comes from images the model never trains on;"
                     + " a folder of class folders alone can be evaluated and predicted on");
@@ -47,6 +47,15 @@ public final class Datasets {
             return new Splits(train, read(c, Split.VAL, listener), test, "validation: the val/ folder");
         }
         return new Splits(train, null, test, "no validation split");
+    }
+
+    /**
+     * Whether a folder dataset has train/test/val sub-folders; a plain folder of class folders can only be
+     * evaluated and predicted on. Fails with the usual missing-folder error when the root does not exist.
+     */
+    public static boolean isSplitFolder(DataConfig c) throws NoSuchFileException {
+        ImageFolder.splitRoot(c.root(), Split.TEST);
+        return ImageFolder.hasSplitFolders(c.root());
     }
 
     /** One split; {@link Split#VAL} is the carve from training data, or a folder dataset's val/ folder. */

@@ -48,6 +48,14 @@ class AnalysisTest {
     }
 
     @Test
+    void tooLittleDataForOneBatchIsAnErrorNotAHang() {
+        var data = Synthetic.create(10, 2, 3, 8, 8, 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GradientFlow.run(List.of(ModelOptions.of("resnet20")),
+                data, DatasetKind.SYNTHETIC.normalization(3), new GradientFlow.Options(32, List.of(5), 0.1, 0, 1),
+                m -> { })).hasMessageContaining("10 images, fewer than one batch of 32");
+    }
+
+    @Test
     void degradationExperimentTrainsEachModelDrawsAndResumesWhenInterrupted() throws IOException {
         TrainConfig recipe = new TrainConfig().dataset("synthetic").syntheticSize(128).syntheticClasses(4)
                 .imageSize(16).batchSize(32).epochs(2).lr(0.05).seed(1L);

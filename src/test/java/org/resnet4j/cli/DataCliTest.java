@@ -41,6 +41,8 @@ class DataCliTest {
                 "16", "--channels", "1");
         assertThat(folder.get("shape").toString()).isEqualTo("[1,16,16]");
         assertThat(folder.get("classes").toString()).isEqualTo("[\"a\",\"b\"]");
+        assertThat(folder.at("/splits/images/images").asInt()).isEqualTo(2);
+        assertThat(folder.get("splits").has("train")).isFalse();
 
         JsonNode synthetic = info("--dataset", "synthetic", "--synthetic-size", "100", "--synthetic-classes", "4");
         assertThat(synthetic.at("/splits/train/images").asInt()).isEqualTo(100);

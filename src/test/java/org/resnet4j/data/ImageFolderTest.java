@@ -85,6 +85,16 @@ class ImageFolderTest {
     }
 
     @Test
+    void trainingOnAFolderWithoutTrainAndTestFoldersIsRefused() throws IOException {
+        Path root = dir.resolve("flat");
+        DataFiles.image(root.resolve("a/1.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFF000000);
+        DataConfig c = DataConfig.of(DatasetKind.FOLDER, root).withImageShape(3, 8, 8);
+        assertThatThrownBy(() -> Datasets.forTraining(c, Datasets.Listener.SILENT))
+                .hasMessageContaining("needs train/ and test/ sub-folders");
+        assertThat(Datasets.load(c, Split.TEST, Datasets.Listener.SILENT).size()).isEqualTo(1); // evaluation is fine
+    }
+
+    @Test
     void brokenFoldersGetAnErrorNamingTheFileOrFolder() throws IOException {
         Path root = dir.resolve("bad");
         DataFiles.image(root.resolve("a/ok.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFF000000);

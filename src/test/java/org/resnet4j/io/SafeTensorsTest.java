@@ -110,6 +110,16 @@ class SafeTensorsTest {
         }
     }
 
+    @Test
+    void temporariesOfAKilledWriterAreCleanedUpByTheNextWrite() throws IOException {
+        Engine.start();
+        Path f = dir.resolve("w.safetensors");
+        Path stale = Files.write(dir.resolve(".w.safetensors12345.tmp"), new byte[100]);
+        SafeTensors.write(f, Map.of("a", torch.ones(2)), Map.of());
+        assertThat(stale).doesNotExist();
+        assertThat(f).exists();
+    }
+
     private Path withHeader(String json) throws IOException {
         byte[] h = json.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + 4).order(ByteOrder.LITTLE_ENDIAN);

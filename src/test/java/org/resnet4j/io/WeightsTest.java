@@ -18,6 +18,7 @@ import org.resnet4j.data.Preprocessing;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
 import org.resnet4j.model.Shortcut;
 import org.resnet4j.testing.Fixtures;
@@ -76,6 +77,31 @@ class WeightsTest {
         LoadReport r = StateDict.load(net, weights, false);
         assertThat(r.missing()).containsExactly("fc.weight", "fc.bias");
         assertThat(r.loaded()).hasSize(weights.size());
+    }
+
+    @Test
+    void aTruncatedStorageInATorchSaveArchiveIsNamed() throws IOException {
+        Path broken = dir.resolve("broken.pt");
+        try (var in = new java.util.zip.ZipFile(Fixtures.path("resnet20_trained.pt").toFile());
+             var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(broken))) {
+            for (var en = in.entries(); en.hasMoreElements();) {
+                var e = en.nextElement();
+                byte[] b = in.getInputStream(e).readAllBytes();
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(e.getName().endsWith("/data/0") ? java.util.Arrays.copyOf(b, b.length / 2) : b);
+            }
+        }
+        assertThatThrownBy(() -> Weights.read(broken)).isInstanceOf(WeightsFormatException.class)
+                .hasMessageContaining("storage record data/0 is truncated");
+    }
+
+    @Test
+    void aModelWithFoldedBatchNormIsNotSaved() {
+        ResNet net = ResNets.create("resnet20");
+        net.eval();
+        net.foldBatchNorm();
+        assertThatThrownBy(() -> Weights.save(net, List.of(), null, dir.resolve("f.safetensors")))
+                .hasMessageContaining("folded");
     }
 
     @Test

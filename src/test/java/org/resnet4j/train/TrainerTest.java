@@ -150,6 +150,29 @@ class TrainerTest {
                 + " weights had 4)"));
         assertThatThrownBy(() -> Trainer.start(tiny().model("resnet32").weights(dir.resolve("source/last.ckpt")
                 .toString()), dir.resolve("wrong"), TrainListener.NONE)).hasMessageContaining("missing key");
+        // a new head does not excuse a backbone that does not fit
+        assertThatThrownBy(() -> Trainer.start(tiny().model("resnet32").syntheticClasses(3).weights(
+                dir.resolve("source/last.ckpt").toString()), dir.resolve("wrong2"), TrainListener.NONE))
+                .hasMessageContaining("missing key(s): layer1.3.conv1.weight");
+        assertThat(dir.resolve("wrong2")).doesNotExist();
+    }
+
+    @Test
+    void aRunThatNeverFinishedAnEpochCanBeStartedAgainAndResumeMayMoveTheData() throws IOException {
+        Path run = Files.createDirectories(dir.resolve("crashed"));
+        Files.writeString(run.resolve("config.json"), "{}");
+        Files.writeString(run.resolve("train.log"), "killed in epoch 1\n");
+        assertThatThrownBy(() -> Trainer.resume(run, TrainListener.NONE, c -> c))
+                .hasMessageContaining("never finished an epoch");
+        TrainResult r = Trainer.start(tiny().epochs(1), run, TrainListener.NONE).run();
+        assertThat(r.history()).hasSize(1);
+        assertThat(Files.readString(run.resolve("train.log"))).startsWith("killed in epoch 1");
+        TrainResult more = Trainer.resume(run, TrainListener.NONE, c -> c.epochs(2).dataDir("/elsewhere")).run();
+        assertThat(more.history()).hasSize(2);
+        Path cosine = dir.resolve("cosine");
+        Trainer.start(tiny().epochs(1).schedule("cosine"), cosine, TrainListener.NONE).run();
+        assertThatThrownBy(() -> Trainer.resume(cosine, TrainListener.NONE, c -> c.epochs(3)))
+                .hasMessageContaining("its shape depends on the run's length");
     }
 
     @Test

@@ -140,6 +140,14 @@ class DownloadTest {
         assertThat(Files.exists(dir.resolve("evil.txt"))).isFalse();
         Files.writeString(tgz, "not gzip");
         assertThatThrownBy(() -> Archives.untarGz(tgz, dest)).hasMessageContaining("cannot unpack");
+        // unpacking again never replaces what is there, and adds what is missing
+        Files.writeString(dest.resolve("top/one.txt"), "mine");
+        Files.delete(dest.resolve("top/sub/two.txt"));
+        Files.write(tgz, tarGz(new String[] {"top/one.txt", "top/sub/two.txt"}, new byte[][] {"1".getBytes(),
+                "2".getBytes()}));
+        Archives.untarGz(tgz, dest);
+        assertThat(Files.readString(dest.resolve("top/one.txt"))).isEqualTo("mine");
+        assertThat(Files.readString(dest.resolve("top/sub/two.txt"))).isEqualTo("2");
     }
 
     @Test
