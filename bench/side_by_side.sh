@@ -31,7 +31,7 @@ run_case() { # name model mode resnet4j-args...
   for ((i = 0; i < rounds; i++)); do
     j=$($py bench/reference_bench.py --model "$model" --mode "$mode" --batch-size 128 --threads $threads --steps $steps --warmup $warm)
     echo "$j" >> "$out"; ref+=("$(echo "$j" | field images_per_second)"); rss_py=$(echo "$j" | field peak_rss_mib)
-    j=$(MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 $py bench/reference_bench.py --model "$model" \
+    j=$(MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_ARENA_MAX=1 $py bench/reference_bench.py --model "$model" \
         --mode "$mode" --batch-size 128 --threads $threads --steps $steps --warmup $warm)
     refenv+=("$(echo "$j" | field images_per_second)")
     j=$($launcher bench --model "$model" --mode "$mode" --batch-size 128 --threads $threads --steps $steps --warmup $warm --json "$@")

@@ -61,12 +61,16 @@ public final class Engine {
     /**
      * glibc returns large activations to the kernel after every step (mmap threshold, heap trimming) and faults them
      * back in on the next, which costs a third to a half of a training step; the launcher raises both thresholds,
-     * an embedding application should too.
+     * an embedding application should too. It also caps glibc at one arena: with one per thread, resident memory
+     * grows epoch after epoch with memory freed into the arenas of data and evaluation threads.
      */
     private static void warnAboutAllocator() {
         if (System.getenv("MALLOC_MMAP_THRESHOLD_") == null || System.getenv("MALLOC_TRIM_THRESHOLD_") == null) {
             LOG.info("MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ are not both set: training runs up to 2x"
                     + " slower than it can (see README, 'Speed')");
+        }
+        if (System.getenv("MALLOC_ARENA_MAX") == null) {
+            LOG.info("MALLOC_ARENA_MAX is not set: resident memory may grow from epoch to epoch (see README, 'Speed')");
         }
     }
 
