@@ -12,7 +12,7 @@ import java.util.Locale;
  * rate divided by 10 at 32k and 48k iterations, stopped after about 64k (182 epochs of 352 steps).</li>
  * <li>{@code fast}: time to accuracy on CIFAR-10 (after Page's DAWNBench ResNet-9 recipe): resnet9, batch 512,
  * Nesterov SGD with a one-cycle rate peaking at 0.4 a fifth of the way, weight decay 5e-4, label smoothing 0.2,
- * bfloat16 and channels-last, 12 epochs, test evaluation with flip test-time augmentation.</li>
+ * bfloat16, 12 epochs, test evaluation with flip test-time augmentation.</li>
  * </ul>
  */
 public final class Recipes {
