@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -37,6 +39,12 @@ final class TorchSaveReader {
             Map.entry("LongStorage", ScalarType.Long), Map.entry("IntStorage", ScalarType.Int),
             Map.entry("ShortStorage", ScalarType.Short), Map.entry("CharStorage", ScalarType.Char),
             Map.entry("ByteStorage", ScalarType.Byte), Map.entry("BoolStorage", ScalarType.Bool));
+
+    /** The storage class {@code torch.save} names for tensors of {@code dtype}. */
+    static String storageName(ScalarType dtype) {
+        return STORAGES.entrySet().stream().filter(e -> e.getValue().value == dtype.value).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("no torch storage type for " + dtype));
+    }
 
     /** A storage class named in a pickle, standing for its dtype. */
     private record StorageType(ScalarType dtype) implements IObjectConstructor {
@@ -101,11 +109,12 @@ final class TorchSaveReader {
                 throw new WeightsFormatException(path + ": holds " + describe(root) + ", not a state dict; save"
                         + " model.state_dict() (or a dict with it under 'state_dict' or 'model')");
             }
+            List<Map.Entry<?, ?>> entries = dict.entrySet().stream().filter(e -> e.getValue() instanceof TensorRef)
+                    .sorted(Comparator.comparingLong(e -> storageOrder(((TensorRef) e.getValue()).storage)))
+                    .collect(Collectors.toList());
             Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : dict.entrySet()) {
-                if (e.getValue() instanceof TensorRef ref) {
-                    out.put(String.valueOf(e.getKey()), materialise(path, zip, prefix, ref));
-                }
+            for (Map.Entry<?, ?> e : entries) {
+                out.put(String.valueOf(e.getKey()), materialise(path, zip, prefix, (TensorRef) e.getValue()));
             }
             return stripDataParallelPrefix(out);
         } catch (ZipException e) {
@@ -144,6 +153,18 @@ final class TorchSaveReader {
             return "a pickled Python object of class " + cd.getClassName();
         }
         return root == null ? "None" : "a " + root.getClass().getSimpleName();
+    }
+
+    /**
+     * The unpickler fills dicts through a HashMap and loses the state dict's order; torch.save numbers storages in
+     * the order it meets them, which is that order, so sorting by the number restores it.
+     */
+    private static long storageOrder(StorageRef s) {
+        try {
+            return Long.parseLong(s.key);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** nn.DataParallel saves every key as {@code module.<name>}; PyTorch users strip it, so do we. */

@@ -53,17 +53,30 @@ public final class Weights {
         }
     }
 
-    /** Writes the model's state dict, with its description in the metadata, atomically. */
+    /**
+     * Writes the model's state dict atomically: as safetensors with the model's description in the metadata, or, for
+     * a {@code .pt}/{@code .pth} name, as {@code torch.save} writes it (a format with no room for the description).
+     */
     public static void save(ResNet net, List<String> classNames, Preprocessing preprocessing, Path path)
             throws IOException {
         if (net.isFolded()) {
             throw new IllegalArgumentException("a model with BatchNorm folded into its convolutions has no state dict"
                     + " of its own (the folded biases are not parameters); save it before folding");
         }
+        if (isTorchSaveName(path)) {
+            TorchSaveWriter.write(path, StateDict.of(net));
+            return;
+        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put(MODEL_KEY, toJson(new ModelInfo(net.options(), classNames, preprocessing)));
         SafeTensors.write(path, StateDict.of(net), meta);
+    }
+
+    /** Whether {@link #save} writes {@code path} in {@code torch.save}'s format. */
+    public static boolean isTorchSaveName(Path path) {
+        String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".pt") || name.endsWith(".pth");
     }
 
     /** Reads a weights file of any supported kind, as a state dict and whatever model description it carries. */

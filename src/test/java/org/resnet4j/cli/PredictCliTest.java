@@ -107,6 +107,37 @@ class PredictCliTest {
     }
 
     @Test
+    void exportWritesAPlainStateDictThatEvaluatesLikeTheCheckpoint() throws IOException {
+        String ckpt = run.resolve("best.ckpt").toString();
+        JsonNode fromCheckpoint = JSON.readTree(Cli.run("eval", "--weights", ckpt, "--json").out());
+        Path st = dir.resolve("export/r20.safetensors");
+        Path pt = dir.resolve("export/r20.pt");
+        Cli.Result r = Cli.run("export", "--weights", ckpt, "--out", st.toString(), "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(JSON.readTree(r.out()).get("format").asText()).isEqualTo("safetensors");
+        assertThat(SafeTensors.read(st).tensors()).containsKey("layer1.0.bn1.num_batches_tracked")
+                .doesNotContainKey("optimizer.libtorch_archive").doesNotContainKey("model.conv1.weight");
+        r = Cli.run("export", "--weights", ckpt, "--out", pt.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("torch.load", "--model resnet20");
+
+        // the safetensors export keeps the model's description, classes and preprocessing; the .pt needs them given
+        JsonNode viaSafetensors = JSON.readTree(Cli.run("eval", "--weights", st.toString(), "--dataset", "synthetic",
+                "--synthetic-size", "256", "--synthetic-classes", "4", "--image-size", "16", "--json").out());
+        JsonNode viaPt = JSON.readTree(Cli.run("eval", "--weights", pt.toString(), "--model", "resnet20", "--dataset",
+                "synthetic", "--synthetic-size", "256", "--synthetic-classes", "4", "--image-size", "16",
+                "--json").out());
+        assertThat(viaSafetensors.get("loss").asDouble()).isEqualTo(fromCheckpoint.get("loss").asDouble());
+        assertThat(viaPt.get("loss").asDouble()).isEqualTo(fromCheckpoint.get("loss").asDouble());
+
+        assertError(Cli.run("export", "--weights", ckpt, "--out", dir.resolve("r20.bin").toString()),
+                "--out must end in .safetensors, .pt or .pth");
+        assertError(Cli.run("export", "--weights", pt.toString(), "--out", dir.resolve("again.pt").toString()),
+                "does not say which model it holds; name it with --model");
+        assertError(Cli.run("export", "--weights", st.toString(), "--out", st.toString()), "is the --weights file itself");
+    }
+
+    @Test
     void reportDrawsTheRunAndWritesOneHtmlPage() throws IOException {
         Cli.Result r = Cli.run("report", run.toString(), "--json");
         assertThat(r.exit()).as(r.err()).isZero();

@@ -18,7 +18,6 @@ import org.resnet4j.data.Preprocessing;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
-import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
 import org.resnet4j.model.Shortcut;
 import org.resnet4j.testing.Fixtures;
@@ -47,6 +46,33 @@ class WeightsTest {
         Map<String, Tensor> sa = StateDict.of(a);
         Map<String, Tensor> sb = StateDict.of(b);
         sa.forEach((k, v) -> assertThat(Tensors.toBytes(sb.get(k))).as(k).isEqualTo(Tensors.toBytes(v)));
+    }
+
+    @Test
+    void aTorchSaveExportReadsBackAsTheSameStateDictAndPyTorchsOwnFileSurvivesARewrite() throws IOException {
+        ResNet a = ResNets.create(ModelOptions.of("resnet20").withShortcut(Shortcut.B).withClasses(4));
+        org.resnet4j.testing.DeterministicWeights.fill(a);
+        Path f = dir.resolve("w.pt");
+        Weights.save(a, List.of(), null, f);
+        TensorFile file = Weights.read(f);
+        assertThat(Weights.modelInfo(file)).isEmpty();
+        Map<String, Tensor> sa = StateDict.of(a);
+        assertThat(file.tensors().keySet()).containsExactlyElementsOf(sa.keySet());
+        sa.forEach((k, v) -> {
+            Tensor t = file.tensors().get(k);
+            assertThat(t.scalar_type().value).as(k).isEqualTo(v.scalar_type().value);
+            assertThat(Tensors.shape(t)).as(k).isEqualTo(Tensors.shape(v));
+            assertThat(Tensors.toBytes(t)).as(k).isEqualTo(Tensors.toBytes(v));
+        });
+        assertThat(Tensors.shape(file.tensors().get("bn1.num_batches_tracked"))).isEmpty();
+
+        // PyTorch's own file, read and written again, holds the same tensors
+        Path again = dir.resolve("again.pt");
+        TorchSaveWriter.write(again, Weights.read(Fixtures.path("resnet20_trained.pt")).tensors());
+        Map<String, Tensor> original = Weights.read(Fixtures.path("resnet20_trained.pt")).tensors();
+        Map<String, Tensor> copy = Weights.read(again).tensors();
+        assertThat(copy.keySet()).containsExactlyElementsOf(original.keySet());
+        original.forEach((k, v) -> assertThat(Tensors.toBytes(copy.get(k))).as(k).isEqualTo(Tensors.toBytes(v)));
     }
 
     @Test
