@@ -98,6 +98,15 @@ public final class Datasets {
         }
     }
 
+    /** Where a dataset's files are read from: the data directory, or where the reader found them below or beyond it. */
+    public static Path location(DataConfig c) {
+        return switch (c.kind()) {
+            case MNIST -> Mnist.directory(c.root(), false);
+            case FASHION_MNIST -> Mnist.directory(c.root(), true);
+            default -> c.root();
+        };
+    }
+
     private static Dataset readOfficial(DataConfig c, Split split) throws IOException {
         return switch (c.kind()) {
             case CIFAR10 -> Cifar.load10(c.root(), split);

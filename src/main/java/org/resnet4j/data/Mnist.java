@@ -49,6 +49,15 @@ public final class Mnist {
         return dirs;
     }
 
+    /** The directory the training files are read from, for messages; {@code root} when there are none yet. */
+    public static Path directory(Path root, boolean fashion) {
+        try {
+            return locate(root, fashion, files(Split.TRAIN).get(0));
+        } catch (NoSuchFileException e) {
+            return root;
+        }
+    }
+
     /** The first candidate directory holding {@code base} (gzipped or not). */
     static Path locate(Path root, boolean fashion, String base) throws NoSuchFileException {
         for (Path dir : candidates(root, fashion)) {

@@ -331,7 +331,7 @@ public final class Trainer {
                 net.architecture().description(), net.parameterCount(), net.options().numClasses()));
         Dataset t = data.train();
         lines.add(String.format(Locale.ROOT, "data %s in %s: %d training, %s, %d test images of %dx%dx%d",
-                dataConfig.kind().id(), dataConfig.root(), t.size(), data.val() == null ? "no validation"
+                dataConfig.kind().id(), Datasets.location(dataConfig), t.size(), data.val() == null ? "no validation"
                         : data.val().size() + " validation", data.test().size(), t.channels(), t.height(), t.width()));
         lines.add(data.validation() + "; best checkpoint by " + (data.val() != null ? "validation" : "test")
                 + " accuracy");

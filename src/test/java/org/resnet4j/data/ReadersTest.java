@@ -102,6 +102,9 @@ class ReadersTest {
         Dataset fashion = Mnist.load(dir, Split.TEST, true);
         assertThat(fashion.size()).isEqualTo(3);
         assertThat(fashion.classNames().get(9)).isEqualTo("Ankle boot");
+        assertThat(Mnist.directory(dir, true)).isEqualTo(dir.resolve("FashionMNIST/raw"));
+        assertThat(Mnist.directory(dir, false)).isEqualTo(dir.resolve("mnist"));
+        assertThat(Mnist.directory(dir.resolve("empty"), false)).isEqualTo(dir.resolve("empty"));
         byte[] img = new byte[784];
         fashion.copyImage(2, img, 0);
         assertThat(img[100]).isEqualTo(DataFiles.pixel(2, 100));
