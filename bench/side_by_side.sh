@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # resnet4j against the reference PyTorch program on this machine, alternately, in one run; prints the ratios.
 #
-#   bench/side_by_side.sh [ROUNDS]            (default 2 rounds; needs Debian's python3-torch)
+#   bench/side_by_side.sh [ROUNDS] [CASES]    (default 2 rounds, every case; CASES: an extended regex on the case
+#                                             names, e.g. 'resnet18 .* fp32'; needs Debian's python3-torch)
 #
 # The reference side is tools/reference_models.py's model (for resnet18: the reference program's) and its training
 # step (SGD, cross-entropy), fp32, 2 threads set explicitly, batch 128, run as users run it (no allocator
@@ -10,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-2}"
+cases="${2:-.}"
 py=/usr/bin/python3
 launcher=${RESNET4J:-./resnet4j}
 threads=2
@@ -25,6 +27,7 @@ printf '%-34s %12s %12s %12s %8s %8s %9s %9s\n' case "pytorch" "pytorch+env" res
 
 run_case() { # name model mode resnet4j-args...
   local name=$1 model=$2 mode=$3; shift 3
+  [[ $name =~ $cases ]] || return 0
   local steps=10 warm=3
   [[ $model == resnet18 && $mode == train ]] && steps=6 warm=2
   local ref=() refenv=() r4j=() rss_py=0 rss_r4j=0

@@ -177,7 +177,7 @@ final class DataCommand implements Runnable {
                 description = "timed batches per measurement (default ${DEFAULT-VALUE})")
         int batches;
 
-        @Option(names = "--channels-last", description = "assemble NHWC batches, as bf16 training uses")
+        @Option(names = "--channels-last", description = "assemble NHWC batches, as channels-last training uses")
         boolean channelsLast;
 
         @Option(names = "--json", description = "print one JSON object")

@@ -64,7 +64,7 @@ public final class Predictor {
         if (foldBatchNorm && !net.isFolded()) {
             net.foldBatchNorm();
         }
-        if (net.supportsChannelsLast() && !net.isChannelsLast()) {
+        if (net.architecture().prefersChannelsLast(false) && !net.isChannelsLast()) {
             net.toChannelsLast();
         }
     }

@@ -17,6 +17,7 @@ import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataLocation;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.model.Architecture;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shape;
@@ -210,11 +211,12 @@ public final class TrainConfig {
     }
 
     /**
-     * Whether to use the channels-last memory format for batches and weights: as asked, else wherever the model
-     * supports it (it is faster in fp32 and bf16 alike, with the same results).
+     * Whether to use the channels-last memory format for batches and weights: as asked, else where it is the faster
+     * layout for the model and precision ({@link Architecture#prefersChannelsLast}); results are the same.
      */
-    public boolean useChannelsLast() {
-        return channelsLast == null || channelsLast;
+    public boolean useChannelsLast(Architecture arch) {
+        return channelsLast != null ? channelsLast && arch.supportsChannelsLast()
+                : arch.prefersChannelsLast(precision.equals("bf16"));
     }
 
     /** A one-line description of the optimisation recipe, for logs. */

@@ -88,7 +88,7 @@ public final class Trainer {
         } else if (config.weights() != null) {
             fineTuneFrom(Path.of(config.weights()));
         }
-        channelsLast = config.useChannelsLast() && net.supportsChannelsLast();
+        channelsLast = config.useChannelsLast(net.architecture());
         if (Boolean.TRUE.equals(config.channelsLast()) && !channelsLast) {
             net.toChannelsLast(); // refuses, saying why
         }

@@ -49,6 +49,23 @@ class ModelShapeTest {
         }
     }
 
+    @Test
+    void channelsLastIsPreferredWhereItWasMeasuredFaster() {
+        Architecture narrow = ModelOptions.of("resnet20").architecture();
+        Architecture wide = ModelOptions.of("resnet18").architecture();
+        assertThat(narrow.prefersChannelsLast(false)).isTrue();
+        assertThat(ModelOptions.of("plain56").architecture().prefersChannelsLast(false)).isTrue();
+        assertThat(wide.prefersChannelsLast(false)).isFalse();
+        assertThat(wide.prefersChannelsLast(true)).isTrue();
+        for (String unsupported : List.of("imagenet_resnet50", "resnet9")) {
+            assertThat(ModelOptions.of(unsupported).architecture().prefersChannelsLast(true)).as(unsupported).isFalse();
+        }
+        assertThat(new org.resnet4j.train.TrainConfig().useChannelsLast(wide)).isFalse();
+        assertThat(new org.resnet4j.train.TrainConfig().precision("bf16").useChannelsLast(wide)).isTrue();
+        assertThat(new org.resnet4j.train.TrainConfig().channelsLast(true).useChannelsLast(wide)).isTrue();
+        assertThat(new org.resnet4j.train.TrainConfig().channelsLast(false).useChannelsLast(narrow)).isFalse();
+    }
+
     /** libtorch calls back into Java for train()/eval(); every container's Java object must survive GC. */
     @Test
     void modeSwitchesWorkAfterGarbageCollection() throws InterruptedException {
