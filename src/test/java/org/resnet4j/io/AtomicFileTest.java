@@ -1,0 +1,45 @@
+package org.resnet4j.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void replacesTheTargetWholeWithTheUsualPermissionsAndLeavesNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("w.safetensors");
+        Files.writeString(target, "old");
+        AtomicFile.write(target, ch -> ch.write(ByteBuffer.wrap("new".getBytes(StandardCharsets.UTF_8))));
+        assertThat(Files.readString(target)).isEqualTo("new");
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertThat(Files.getPosixFilePermissions(target)).isEqualTo(Files.getPosixFilePermissions(plain));
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("w.safetensors", "plain");
+        }
+    }
+
+    @Test
+    void aFailedWriteLeavesTheOldFileAndNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("last.ckpt");
+        Files.writeString(target, "intact");
+        assertThatThrownBy(() -> AtomicFile.write(target, ch -> {
+            ch.write(ByteBuffer.wrap("half".getBytes(StandardCharsets.UTF_8)));
+            throw new IOException("disk full");
+        })).hasMessageContaining("disk full");
+        assertThat(Files.readString(target)).isEqualTo("intact");
+        try (var files = Files.list(dir)) {
+            assertThat(files).hasSize(1);
+        }
+    }
+}
