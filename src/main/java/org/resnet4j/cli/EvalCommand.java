@@ -1,7 +1,6 @@
 package org.resnet4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -37,13 +36,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--model", paramLabel = "NAME",
-            description = "variant; needed when the weights do not name it (a state dict from PyTorch)")
-    String model;
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "resnet4j checkpoint, safetensors file or torch.save state dict (.pt/.pth)")
-    Path weights;
+    @Mixin
+    WeightsOptions source;
 
     @Mixin
     DataOptions data;
@@ -76,10 +71,10 @@ final class EvalCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--precision must be fp32 or bf16, not '" + precision + "'");
         };
         engine.start();
-        Weights.LoadedModel loaded = Weights.loadModel(weights, model);
+        Weights.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Preprocessing prep = loaded.preprocessing();
-        DataConfig config = data.configFor(weights, loaded);
+        DataConfig config = data.configFor(source.weights, loaded);
         DatasetKind kind = config.kind();
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
         Dataset dataset = Datasets.load(config, s, DataOptions.listener(spec.commandLine().getErr()));

@@ -27,12 +27,8 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "resnet4j checkpoint, safetensors file or torch.save state dict")
-    Path weights;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "variant, when the weights do not name it")
-    String model;
+    @Mixin
+    WeightsOptions source;
 
     @Option(names = "--out", required = true, paramLabel = "FILE",
             description = "FILE.safetensors (with the model's description) or FILE.pt / FILE.pth")
@@ -47,11 +43,11 @@ final class ExportCommand implements Callable<Integer> {
         if (!name.endsWith(".safetensors") && !Weights.isTorchSaveName(out)) {
             throw new IllegalArgumentException("--out must end in .safetensors, .pt or .pth");
         }
-        if (Files.exists(out) && Files.exists(weights) && Files.isSameFile(out, weights)) {
+        if (Files.exists(out) && Files.exists(source.weights) && Files.isSameFile(out, source.weights)) {
             throw new IllegalArgumentException("--out " + out + " is the --weights file itself; export to another file");
         }
         engine.start();
-        Weights.LoadedModel loaded = Weights.loadModel(weights, model);
+        Weights.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Weights.save(net, loaded.classNames(), loaded.preprocessing(), out);
         String format = Weights.isTorchSaveName(out) ? "torch.save" : "safetensors";

@@ -42,12 +42,8 @@ final class FeaturesCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "resnet4j checkpoint, safetensors file or torch.save state dict")
-    Path weights;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "variant, when the weights do not name it")
-    String model;
+    @Mixin
+    WeightsOptions source;
 
     @Mixin
     DataOptions data;
@@ -80,8 +76,8 @@ final class FeaturesCommand implements Callable<Integer> {
         }
         engine.start();
         PrintWriter err = spec.commandLine().getErr();
-        Weights.LoadedModel loaded = Weights.loadModel(weights, model);
-        DataConfig c = data.configFor(weights, loaded);
+        Weights.LoadedModel loaded = source.load();
+        DataConfig c = data.configFor(source.weights, loaded);
         Predictor predictor = Predictor.of(loaded, c.kind());
         FeatureExtractor.Features f;
         int failures = 0;

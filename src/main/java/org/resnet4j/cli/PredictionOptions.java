@@ -1,21 +1,17 @@
 package org.resnet4j.cli;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.eval.Predictor;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Which trained model to load for prediction, and how to prepare images when its file does not say. */
 final class PredictionOptions {
-    @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "resnet4j checkpoint, safetensors file or torch.save state dict")
-    Path weights;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "variant, when the weights do not name it")
-    String model;
+    @Mixin
+    WeightsOptions source;
 
     @Option(names = "--dataset", paramLabel = "NAME",
             description = "the dataset whose normalisation applies to weights that do not record theirs (default"
@@ -23,6 +19,6 @@ final class PredictionOptions {
     String dataset;
 
     Predictor load() throws IOException {
-        return Predictor.load(weights, model, DatasetKind.parse(dataset == null ? "cifar10" : dataset));
+        return Predictor.load(source.weights, source.model, DatasetKind.parse(dataset == null ? "cifar10" : dataset));
     }
 }

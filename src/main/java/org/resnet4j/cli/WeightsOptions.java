@@ -1,0 +1,23 @@
+package org.resnet4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.resnet4j.io.Weights;
+
+import picocli.CommandLine.Option;
+
+/** The trained weights a command works on, and the variant when the file does not name it. */
+final class WeightsOptions {
+    @Option(names = "--weights", required = true, paramLabel = "FILE",
+            description = "resnet4j checkpoint, safetensors file or torch.save state dict (.pt/.pth)")
+    Path weights;
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "variant; needed when the weights do not name it (a state dict from PyTorch)")
+    String model;
+
+    Weights.LoadedModel load() throws IOException {
+        return Weights.loadModel(weights, model);
+    }
+}
