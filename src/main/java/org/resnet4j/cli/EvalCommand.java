@@ -36,7 +36,6 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-
     @Mixin
     WeightsOptions source;
 

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 @Command(name = "resnet4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "ResNet for the JVM: define, train, evaluate and study residual networks on libtorch.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, FeaturesCommand.class,
-                ExportCommand.class,
-                ReportCommand.class, GradientsCommand.class, ExperimentCommand.class, SummaryCommand.class,
-                DataCommand.class, BenchCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, ReportCommand.class, GradientsCommand.class, ExperimentCommand.class,
+                SummaryCommand.class, DataCommand.class, BenchCommand.class, InfoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
