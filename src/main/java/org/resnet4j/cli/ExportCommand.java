@@ -39,8 +39,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!name.endsWith(".safetensors") && !Weights.isTorchSaveName(out)) {
+        boolean torchSave = Weights.isTorchSaveName(out);
+        if (!torchSave && !out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             throw new IllegalArgumentException("--out must end in .safetensors, .pt or .pth");
         }
         if (Files.exists(out) && Files.exists(source.weights) && Files.isSameFile(out, source.weights)) {
@@ -50,7 +50,7 @@ final class ExportCommand implements Callable<Integer> {
         Weights.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Weights.save(net, loaded.classNames(), loaded.preprocessing(), out);
-        String format = Weights.isTorchSaveName(out) ? "torch.save" : "safetensors";
+        String format = torchSave ? "torch.save" : "safetensors";
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = Json.object();
@@ -65,7 +65,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         w.printf(Locale.ROOT, "wrote the %s state dict (%,d parameters, %d classes) to %s as %s%n",
                 net.options().name(), net.parameterCount(), net.options().numClasses(), out, format);
-        w.println(Weights.isTorchSaveName(out)
+        w.println(torchSave
                 ? "PyTorch: model.load_state_dict(torch.load(\"" + out + "\")); resnet4j needs --model "
                         + net.options().name() + " to read it back"
                 : "PyTorch: model.load_state_dict(safetensors.torch.load_file(\"" + out + "\"))");
