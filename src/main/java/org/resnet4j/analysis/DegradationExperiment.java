@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -27,6 +29,7 @@ import org.resnet4j.train.RunDirectory;
 import org.resnet4j.train.TrainConfig;
 import org.resnet4j.train.TrainListener;
 import org.resnet4j.train.TrainResult;
+import org.resnet4j.train.TrainSetup;
 import org.resnet4j.train.Trainer;
 
 /**
@@ -36,6 +39,13 @@ import org.resnet4j.train.Trainer;
  */
 public final class DegradationExperiment {
     public static final List<String> DEFAULT_MODELS = List.of("plain20", "plain56", "resnet20", "resnet56");
+    /** The experiment's own defaults on top of the reference program: 24 epochs, lr ÷10 at 12 and 18, decay 1e-4. */
+    public static final List<String> DEFAULT_RECIPE = List.of("--epochs", "24", "--schedule", "multistep",
+            "--milestones", "12,18", "--weight-decay", "1e-4");
+    /** What may differ between the recipe asked for and a run found in the folder: where and how fast it runs. */
+    private static final Set<String> IGNORED = Set.of("dataDir", "threads", "dataWorkers", "maxSteps");
+    private static final Set<String> IGNORED_WITH_SEED = Set.of("dataDir", "threads", "dataWorkers", "maxSteps",
+            "seed");
 
     private DegradationExperiment() {
     }
@@ -59,22 +69,26 @@ public final class DegradationExperiment {
                 return new Result(false, Map.of(), null, null);
             }
             Path runDir = dir.resolve(model);
+            TrainConfig config = recipe.with("--model", model);
             Trainer t;
             if (Files.isRegularFile(runDir.resolve(RunDirectory.LAST))) {
                 Checkpoint.Contents c = Checkpoint.read(runDir.resolve(RunDirectory.LAST));
-                if (!recipe.copy().model(model).sameRecipeAs(c.config())) {
-                    throw new IllegalArgumentException(runDir + " holds a run of another recipe (see its config.json);"
-                            + " use another experiment folder, or the same options as before");
+                List<String> differ = c.config() == null ? List.of("every setting")
+                        : config.differences(c.config(), recipe.run().seed() == null ? IGNORED_WITH_SEED : IGNORED);
+                if (!differ.isEmpty()) {
+                    throw new IllegalArgumentException(runDir + " holds a run of another recipe (" + String.join(", ",
+                            differ) + " differ; see its config.json); use another experiment folder, or the same"
+                            + " options as before");
                 }
-                if (c.state().history.size() >= c.config().epochs()) {
+                if (c.state().history.size() >= c.config().run().epochs()) {
                     listener.message(model + ": already trained (" + runDir + ")");
                     continue;
                 }
                 listener.message(model + ": resuming " + runDir);
-                t = Trainer.resume(runDir, listener, cfg -> cfg);
+                t = TrainSetup.resume(runDir, listener, cfg -> cfg);
             } else {
                 listener.message(model + ": training in " + runDir);
-                t = Trainer.start(recipe.copy().model(model), runDir, listener);
+                t = TrainSetup.start(config, runDir, listener);
             }
             running.accept(t);
             TrainResult r = t.run();
@@ -141,7 +155,7 @@ public final class DegradationExperiment {
         for (Map.Entry<String, RunRecord> e : runs.entrySet()) {
             List<MetricsRow> m = e.getValue().metrics();
             MetricsRow last = m.get(m.size() - 1);
-            MetricsRow best = m.stream().max(java.util.Comparator.comparingDouble(MetricsRow::testAcc)).orElseThrow();
+            MetricsRow best = m.stream().max(Comparator.comparingDouble(MetricsRow::testAcc)).orElseThrow();
             double minutes = m.stream().mapToDouble(MetricsRow::seconds).sum() / 60;
             b.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% | %.2f%% | %.2f%% (%d) | %.0f |%n", e.getKey(),
                     last.epoch(), 100 * (1 - last.trainAcc()), 100 * (1 - last.testAcc()), 100 * (1 - best.testAcc()),

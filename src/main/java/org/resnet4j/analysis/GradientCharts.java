@@ -2,6 +2,7 @@ package org.resnet4j.analysis;
 
 import java.awt.Color;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ public final class GradientCharts {
 
     /** One chart per training step measured; plain nets dashed. Returns the PNGs written (SVGs lie beside). */
     public static List<Path> save(List<GradientFlow.Measurement> ms, Path dir) throws IOException {
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         List<Path> out = new ArrayList<>();
         for (int step : ms.stream().map(GradientFlow.Measurement::step).distinct().toList()) {
             List<Charts.Series> series = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Optimizer;
@@ -19,11 +20,11 @@ import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Shuffle;
 import org.resnet4j.engine.Engine;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
 import org.resnet4j.train.Optimizers;
-import org.resnet4j.train.TrainConfig;
 import org.resnet4j.train.TrainStep;
 
 /**
@@ -64,15 +65,14 @@ public final class GradientFlow {
 
     /** Measures each model in turn; {@code progress} hears each measurement as it is made. */
     public static List<Measurement> run(List<ModelOptions> models, Dataset data, Normalization norm, Options o,
-            java.util.function.Consumer<Measurement> progress) {
+            Consumer<Measurement> progress) {
         List<Measurement> out = new ArrayList<>();
         int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), o.seed()), Math.min(o.batchSize(), data.size()));
         for (ModelOptions m : models) {
             Engine.seed(o.seed());
             ResNet net = ResNets.create(m.withInChannels(data.channels()).withClasses(data.numClasses()));
-            Optimizer sgd = Optimizers.create(net, new TrainConfig().lr(o.lr()).momentum(0.9)
-                    .weightDecay(o.weightDecay()));
-            TrainStep step = new TrainStep(net, sgd, false, 0, 0);
+            Optimizer sgd = Optimizers.sgd(net, o.lr(), 0.9, o.weightDecay());
+            TrainStep step = new TrainStep(net, sgd, Precision.FP32, 0, 0);
             DataLoader loader = new DataLoader(data, new DataLoader.Options(o.batchSize(), true, true, 1, 2, o.seed(),
                     norm, Augmentation.CIFAR, false));
             try (loader) {

@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
 import org.resnet4j.engine.Engine;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.ProcessMemory;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ModelOptions;
@@ -19,7 +20,6 @@ import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
 import org.resnet4j.model.Shape;
 import org.resnet4j.train.Optimizers;
-import org.resnet4j.train.TrainConfig;
 import org.resnet4j.train.TrainStep;
 
 /**
@@ -28,7 +28,7 @@ import org.resnet4j.train.TrainStep;
  */
 public final class StepBenchmark {
     /** What to time. */
-    public record Options(String model, boolean train, int batchSize, boolean bf16, boolean channelsLast,
+    public record Options(String model, boolean train, int batchSize, Precision precision, boolean channelsLast,
             boolean foldBatchNorm, int warmup, int steps, Shape input) {
         public Options {
             if (batchSize < 1 || warmup < 0 || steps < 1) {
@@ -56,8 +56,8 @@ public final class StepBenchmark {
         Tensor y = Tensors.fromLongs(labels(o.batchSize(), net.options().numClasses()), o.batchSize());
         double[] times = new double[o.steps()];
         if (o.train()) {
-            Optimizer sgd = Optimizers.create(net, new TrainConfig());
-            TrainStep step = new TrainStep(net, sgd, o.bf16(), 0, 0);
+            Optimizer sgd = Optimizers.sgd(net, 0.1, 0.9, 5e-4);
+            TrainStep step = new TrainStep(net, sgd, o.precision(), 0, 0);
             net.train(true);
             for (int i = 0; i < o.warmup() + o.steps(); i++) {
                 long t0 = System.nanoTime();
@@ -74,7 +74,7 @@ public final class StepBenchmark {
             for (int i = 0; i < o.warmup() + o.steps(); i++) {
                 long t0 = System.nanoTime();
                 try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
-                     Autocast ac = Autocast.bf16(o.bf16())) {
+                     Autocast ac = o.precision().autocast()) {
                     net.forward(x).sum().item_double();
                 }
                 record(times, i - o.warmup(), t0);

@@ -1,31 +1,27 @@
 package org.resnet4j.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.Layout;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.bench.StepBenchmark;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time a model's training step (forward, backward, SGD update) or inference on synthetic input:"
                 + " warm-up, then the median of timed steps.")
-final class BenchCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
+final class BenchCommand extends SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = "resnet18", paramLabel = "NAME", description = "variant (default"
             + " ${DEFAULT-VALUE})")
@@ -33,18 +29,19 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "train", paramLabel = "train|eval", description = "what to time"
             + " (default ${DEFAULT-VALUE})")
-    String mode;
+    Mode mode;
 
     @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N", description = "default ${DEFAULT-VALUE}")
     int batchSize;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "default"
             + " ${DEFAULT-VALUE}; bf16 means autocast")
-    String precision;
+    Precision precision;
 
-    @Option(names = "--channels-last", negatable = true, description = "channels-last input and weights (default:"
-            + " where it is faster: the 6n+2 nets, and basic-block nets training in bf16)")
-    Boolean channelsLast;
+    @Option(names = "--layout", defaultValue = "auto", paramLabel = "auto|nchw|channels-last", description = "memory"
+            + " layout (default auto: channels-last where it is faster, the 6n+2 nets and basic-block nets training"
+            + " in bf16)")
+    Layout layout;
 
     @Option(names = "--fold-bn", negatable = true, description = "eval mode: fold BatchNorm into the convolutions"
             + " (default: on)")
@@ -64,24 +61,29 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object (images_per_second, median_ms, peak_rss_mib, ...)")
     boolean json;
 
+    enum Mode {
+        TRAIN, EVAL;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class);
+    }
+
     @Override
     public Integer call() {
-        boolean train = switch (mode.toLowerCase(Locale.ROOT)) {
-            case "train" -> true;
-            case "eval" -> false;
-            default -> throw new IllegalArgumentException("--mode must be train or eval, not '" + mode + "'");
-        };
-        boolean bf16 = switch (precision.toLowerCase(Locale.ROOT)) {
-            case "fp32" -> false;
-            case "bf16" -> true;
-            default -> throw new IllegalArgumentException("--precision must be fp32 or bf16, not '" + precision + "'");
-        };
-        engine.start();
+        boolean train = mode == Mode.TRAIN;
+        settings(EngineSettings.class).start();
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
-        boolean cl = channelsLast != null ? channelsLast : mo.architecture().prefersChannelsLast(train && bf16);
+        boolean cl = layout.channelsLast(mo.architecture(), train && precision.isBf16());
         boolean fold = !train && (foldBn == null || foldBn);
-        StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold,
+        StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, precision, cl, fold,
                 warmup, steps, shape));
         PrintWriter out = spec.commandLine().getOut();
         double mib = r.peakRssBytes() / 1048576.0;
@@ -90,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("model", model);
             o.put("mode", train ? "train" : "eval");
             o.put("batch_size", batchSize);
-            o.put("precision", bf16 ? "bf16" : "fp32");
+            o.put("precision", precision.toString());
             o.put("channels_last", cl);
             o.put("fold_bn", fold);
             o.put("threads", r.threads());
@@ -105,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "%s %s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
                     + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval", batchSize,
-                    bf16 ? "bf16" : "fp32", cl ? " channels-last" : "", fold ? " folded BN" : "", r.threads(),
+                    precision, cl ? " channels-last" : "", fold ? " folded BN" : "", r.threads(),
                     r.imagesPerSecond(), r.medianSeconds() * 1000, r.minSeconds() * 1000, r.maxSeconds() * 1000,
                     steps, mib);
         }

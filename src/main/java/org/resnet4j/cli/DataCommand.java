@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,16 +12,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataLoader;
+import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.DatasetStats;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.PipelineBenchmark;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,24 +44,19 @@ final class DataCommand implements Runnable {
 
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = "Splits, image shape, images per class and pixel statistics of a dataset.")
-    static final class Info implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        DataOptions data;
-
-        @Option(names = "--channels", paramLabel = "C", defaultValue = "3",
-                description = "folder and synthetic data: 3 (RGB) or 1 (grey) (default ${DEFAULT-VALUE})")
-        int channels;
-
+    static final class Info extends SettingsCommand implements Callable<Integer> {
         @Option(names = "--json", description = "print one JSON object")
         boolean json;
 
         @Override
+        List<Class<? extends Record>> settingsTypes() {
+            return List.of(DataSettings.class);
+        }
+
+        @Override
         public Integer call() throws Exception {
-            DataConfig c = data.config(new Shape(channels, DEFAULT_INPUT.height(), DEFAULT_INPUT.width()));
-            Datasets.Listener listener = DataOptions.listener(spec.commandLine().getErr());
+            DataConfig c = settings(DataSettings.class).resolve(DEFAULT_INPUT);
+            Datasets.Listener listener = new DownloadProgress(spec.commandLine().getErr());
             List<Object[]> parts = new ArrayList<>();
             String validation;
             if (c.kind() == DatasetKind.FOLDER && !Datasets.isSplitFolder(c)) {
@@ -134,17 +131,16 @@ final class DataCommand implements Runnable {
 
     @Command(name = "download", mixinStandardHelpOptions = true,
             description = "Fetch, verify and unpack an official dataset (CIFAR-10/100, MNIST, Fashion-MNIST).")
-    static final class Download implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        DataOptions data;
+    static final class Download extends SettingsCommand implements Callable<Integer> {
+        @Override
+        List<Class<? extends Record>> settingsTypes() {
+            return List.of(DataSettings.class);
+        }
 
         @Override
         public Integer call() throws Exception {
-            DataConfig c = data.config(DEFAULT_INPUT);
-            Datasets.Listener l = DataOptions.listener(spec.commandLine().getErr());
+            DataConfig c = settings(DataSettings.class).resolve(DEFAULT_INPUT);
+            Datasets.Listener l = new DownloadProgress(spec.commandLine().getErr());
             Dataset train = Datasets.load(c, Split.TRAIN, l);
             Dataset test = Datasets.load(c, Split.TEST, l);
             spec.commandLine().getOut().printf("%s ready in %s: %d training and %d test images%n", c.kind().id(),
@@ -155,15 +151,7 @@ final class DataCommand implements Runnable {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Throughput of the input pipeline alone (shuffle, augment, normalise, copy to native).")
-    static final class Bench implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        DataOptions data;
-
-        @Mixin
-        EngineOptions engine;
+    static final class Bench extends SettingsCommand implements Callable<Integer> {
 
         @Option(names = "--workers", paramLabel = "N[,N...]", split = ",", defaultValue = "1,2",
                 description = "worker counts to measure (default ${DEFAULT-VALUE})")
@@ -184,14 +172,20 @@ final class DataCommand implements Runnable {
         boolean json;
 
         @Override
+        List<Class<? extends Record>> settingsTypes() {
+            return List.of(DataSettings.class, EngineSettings.class);
+        }
+
+        @Override
+        Set<String> excludedSettings() {
+            return Set.of("dataWorkers"); // --workers takes the counts to measure
+        }
+
+        @Override
         public Integer call() throws Exception {
-            if (data.workers != null) {
-                throw new IllegalArgumentException("data bench measures the worker counts given with --workers; drop"
-                        + " --data-workers");
-            }
-            engine.start();
-            DataConfig c = data.config(DEFAULT_INPUT);
-            Dataset train = Datasets.load(c, Split.TRAIN, DataOptions.listener(spec.commandLine().getErr()));
+            settings(EngineSettings.class).start();
+            DataConfig c = settings(DataSettings.class).resolve(DEFAULT_INPUT);
+            Dataset train = Datasets.load(c, Split.TRAIN, new DownloadProgress(spec.commandLine().getErr()));
             PrintWriter out = spec.commandLine().getOut();
             ObjectNode o = Json.object();
             o.put("dataset", c.kind().id());

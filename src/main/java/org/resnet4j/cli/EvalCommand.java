@@ -9,42 +9,35 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.resnet4j.data.DataConfig;
+import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.Precision;
+import org.resnet4j.eval.EvalData;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
-import org.resnet4j.io.Weights;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.model.ResNet;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Loss, top-1 and top-5 accuracy, per-class figures and the confusion matrix of trained weights"
                 + " on a dataset split.")
-final class EvalCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
-
+final class EvalCommand extends SettingsCommand implements Callable<Integer> {
     @Mixin
     WeightsOptions source;
 
-    @Mixin
-    DataOptions data;
-
     @Option(names = "--split", defaultValue = "test", paramLabel = "SPLIT",
             description = "train, val or test (default ${DEFAULT-VALUE})")
-    String split;
+    Split split;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N",
             description = "images per forward pass (default ${DEFAULT-VALUE})")
@@ -55,34 +48,35 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "default"
             + " ${DEFAULT-VALUE}")
-    String precision;
+    Precision precision;
 
     @Option(names = "--json", description = "print one JSON object: loss, top1, top5 (fractions), n, per_class,"
             + " confusion")
     boolean json;
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class, DataSettings.class);
+    }
+
+    @Override
     public Integer call() throws Exception {
-        Split s = Split.parse(split);
-        boolean bf16 = switch (precision.toLowerCase(Locale.ROOT)) {
-            case "fp32" -> false;
-            case "bf16" -> true;
-            default -> throw new IllegalArgumentException("--precision must be fp32 or bf16, not '" + precision + "'");
-        };
-        engine.start();
-        Weights.LoadedModel loaded = source.load();
+        Split s = split;
+        settings(EngineSettings.class).start();
+        ModelLoader.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Preprocessing prep = loaded.preprocessing();
-        DataConfig config = data.configFor(source.weights, loaded);
+        DataSettings data = settings(EvalData.base(source.weights, loaded, typed("--dataset") || typed("--data-dir")));
+        DataConfig config = EvalData.resolve(data, loaded);
         DatasetKind kind = config.kind();
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
-        Dataset dataset = Datasets.load(config, s, DataOptions.listener(spec.commandLine().getErr()));
+        Dataset dataset = Datasets.load(config, s, new DownloadProgress(spec.commandLine().getErr()));
         if (!loaded.classNames().isEmpty() && !loaded.classNames().equals(dataset.classNames())) {
             spec.commandLine().getErr().println("note: the model's classes " + loaded.classNames() + " differ from"
                     + " the data's " + dataset.classNames() + "; labels are compared by index");
         }
         Progress progress = Progress.start(spec.commandLine().getErr(), "eval", dataset.size(), "images");
-        EvalResult r = new Evaluator(batchSize, data.workers(), tta, bf16).evaluate(net, dataset, norm,
+        EvalResult r = new Evaluator(batchSize, data.dataWorkers(), tta, precision).evaluate(net, dataset, norm,
                 progress::update);
         progress.finish();
         PrintWriter out = spec.commandLine().getOut();

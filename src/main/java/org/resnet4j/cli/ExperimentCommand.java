@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,11 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.resnet4j.analysis.DegradationExperiment;
+import org.resnet4j.train.Recipe;
 import org.resnet4j.train.TrainConfig;
 import org.resnet4j.train.Trainer;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -36,12 +37,9 @@ final class ExperimentCommand implements Runnable {
             description = {"The paper's Figure 6: plain and residual nets trained with one recipe; training and test"
                     + " error per epoch, one panel each. Every model trains in DIR/<model>; running the same command"
                     + " again resumes an interrupted experiment.",
-                "Takes every option of 'train' (the recipe); its defaults here: 24 epochs, lr 0.1 divided by 10 at"
-                    + " epochs 12 and 18, weight decay 1e-4."})
-    static final class Degradation implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
+                "Takes the options of 'train' but --model, --max-steps, --out and --resume; its defaults here: 24"
+                    + " epochs, lr 0.1 divided by 10 at epochs 12 and 18, weight decay 1e-4."})
+    static final class Degradation extends SettingsCommand implements Callable<Integer> {
         @Parameters(index = "0", defaultValue = "degradation", paramLabel = "DIR",
                 description = "experiment folder (default ${DEFAULT-VALUE})")
         Path dir;
@@ -50,21 +48,28 @@ final class ExperimentCommand implements Runnable {
                 defaultValue = "plain20,plain56,resnet20,resnet56", description = "default ${DEFAULT-VALUE}")
         List<String> models;
 
-        @Mixin
-        TrainCommand train;
+        @Option(names = "--recipe", paramLabel = "NAME", description = "start from a named recipe (see train --help)")
+        Recipe recipe;
+
+        @Option(names = "--json", description = "print one JSON object with each model's final errors")
+        boolean json;
+
+        @Override
+        List<Class<? extends Record>> settingsTypes() {
+            return TrainConfig.PARTS;
+        }
+
+        @Override
+        Set<String> excludedSettings() {
+            return Set.of("model", "maxSteps");
+        }
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            if (train.resume != null || train.out != null || train.model != null || train.maxSteps != null) {
-                throw new IllegalArgumentException("the experiment names its models with --models and keeps each run"
-                        + " in DIR/<model>: drop --model, --out, --resume and --max-steps (running the command again"
-                        + " resumes)");
-            }
-            TrainConfig recipe = train.apply(new TrainConfig().epochs(24).schedule("multistep")
-                    .milestones(List.of(12.0, 18.0)).weightDecay(1e-4));
-            recipe.validate();
+            TrainConfig base = TrainConfig.reference().with(DegradationExperiment.DEFAULT_RECIPE.toArray(String[]::new));
+            TrainConfig recipe = (this.recipe != null ? this.recipe.applyTo(base) : base).overlay(typed());
             AtomicReference<Trainer> current = new AtomicReference<>();
             AtomicBoolean stop = new AtomicBoolean();
             Interrupts interrupts = Interrupts.install(() -> {
@@ -76,7 +81,7 @@ final class ExperimentCommand implements Runnable {
             }, err);
             DegradationExperiment.Result r;
             try {
-                r = DegradationExperiment.run(models, recipe, dir, train.progress(out, err), t -> {
+                r = DegradationExperiment.run(models, recipe, dir, new TrainProgress(json ? err : out, err), t -> {
                     current.set(t);
                     if (stop.get()) {
                         t.requestStop();
@@ -89,7 +94,7 @@ final class ExperimentCommand implements Runnable {
                 err.println("stopped: run the same command again to resume");
                 return interrupts.exitStatus();
             }
-            if (train.json) {
+            if (json) {
                 ObjectNode o = Json.object();
                 o.put("plot", r.plot().toString());
                 o.put("table", r.table().toString());

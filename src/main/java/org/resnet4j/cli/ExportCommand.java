@@ -3,29 +3,25 @@ package org.resnet4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.io.Weights;
 import org.resnet4j.model.ResNet;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write the weights of a checkpoint (or any weights file) as a plain PyTorch state dict:"
                 + " safetensors, or a .pt/.pth file that torch.load reads.")
-final class ExportCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
+final class ExportCommand extends SettingsCommand implements Callable<Integer> {
 
     @Mixin
     WeightsOptions source;
@@ -38,6 +34,11 @@ final class ExportCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class);
+    }
+
+    @Override
     public Integer call() throws Exception {
         boolean torchSave = Weights.isTorchSaveName(out);
         if (!torchSave && !out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
@@ -46,8 +47,8 @@ final class ExportCommand implements Callable<Integer> {
         if (Files.exists(out) && Files.exists(source.weights) && Files.isSameFile(out, source.weights)) {
             throw new IllegalArgumentException("--out " + out + " is the --weights file itself; export to another file");
         }
-        engine.start();
-        Weights.LoadedModel loaded = source.load();
+        settings(EngineSettings.class).start();
+        ModelLoader.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Weights.save(net, loaded.classNames(), loaded.preprocessing(), out);
         String format = torchSave ? "torch.save" : "safetensors";

@@ -1,7 +1,5 @@
 package org.resnet4j.cli;
 
-import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,38 +13,28 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.Tensor;
 import org.resnet4j.data.DataConfig;
-import org.resnet4j.data.Dataset;
+import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Datasets;
-import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.eval.EvalData;
 import org.resnet4j.eval.FeatureExtractor;
 import org.resnet4j.eval.Predictor;
 import org.resnet4j.io.Npy;
 import org.resnet4j.io.SafeTensors;
-import org.resnet4j.io.Weights;
+import org.resnet4j.io.ModelLoader;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "features", mixinStandardHelpOptions = true,
         description = "Penultimate-layer embeddings of images or a dataset split, as .npy or .safetensors, so"
                 + " resnet4j serves as a backbone.")
-final class FeaturesCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
-
+final class FeaturesCommand extends SettingsCommand implements Callable<Integer> {
     @Mixin
     WeightsOptions source;
-
-    @Mixin
-    DataOptions data;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "FILE.npy (features only) or"
             + " FILE.safetensors (features, labels, and file names in the metadata)")
@@ -54,7 +42,7 @@ final class FeaturesCommand implements Callable<Integer> {
 
     @Option(names = "--split", paramLabel = "SPLIT", description = "features of this split of the dataset (a"
             + " checkpoint's own by default) instead of image arguments")
-    String split;
+    Split split;
 
     @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N", description = "default ${DEFAULT-VALUE}")
     int batchSize;
@@ -66,6 +54,11 @@ final class FeaturesCommand implements Callable<Integer> {
     List<Path> inputs = new ArrayList<>();
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class, DataSettings.class);
+    }
+
+    @Override
     public Integer call() throws Exception {
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".npy") && !name.endsWith(".safetensors")) {
@@ -74,37 +67,21 @@ final class FeaturesCommand implements Callable<Integer> {
         if ((split == null) == inputs.isEmpty()) {
             throw new IllegalArgumentException("give either image arguments or --split");
         }
-        engine.start();
+        settings(EngineSettings.class).start();
         PrintWriter err = spec.commandLine().getErr();
-        Weights.LoadedModel loaded = source.load();
-        DataConfig c = data.configFor(source.weights, loaded);
+        ModelLoader.LoadedModel loaded = source.load();
+        DataConfig c = EvalData.resolve(settings(EvalData.base(source.weights, loaded, typed("--dataset")
+                || typed("--data-dir"))), loaded);
         Predictor predictor = Predictor.of(loaded, c.kind());
         FeatureExtractor.Features f;
-        int failures = 0;
+        int[] failures = {0};
         if (split != null) {
-            Dataset dataset = Datasets.load(c, Split.parse(split), DataOptions.listener(err));
-            f = FeatureExtractor.ofDataset(predictor, dataset, batchSize);
+            f = FeatureExtractor.ofDataset(predictor, Datasets.load(c, split, new DownloadProgress(err)), batchSize);
         } else {
-            List<Path> files = ImageArguments.expand(inputs);
-            List<float[]> rows = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            for (int from = 0; from < files.size(); from += batchSize) {
-                List<BufferedImage> images = new ArrayList<>();
-                for (Path p : files.subList(from, Math.min(files.size(), from + batchSize))) {
-                    try {
-                        images.add(ImageDecoder.read(p));
-                        names.add(p.toString());
-                    } catch (IOException e) {
-                        err.println(spec.qualifiedName() + ": error: " + Errors.message(e) + " (skipped)");
-                        failures++;
-                    }
-                }
-                if (!images.isEmpty()) {
-                    rows.addAll(List.of(predictor.features(images)));
-                }
-            }
-            f = new FeatureExtractor.Features(rows.toArray(new float[0][]), null, names, predictor.classNames(),
-                    predictor.model().options().name());
+            f = FeatureExtractor.ofFiles(predictor, ImageArguments.expand(inputs), batchSize, (file, e) -> {
+                err.println(spec.qualifiedName() + ": error: " + Errors.message(e) + " (skipped)");
+                failures[0]++;
+            });
         }
         if (name.endsWith(".npy")) {
             Npy.write(out, f.features());
@@ -124,12 +101,12 @@ final class FeaturesCommand implements Callable<Integer> {
             n.put("rows", f.features().length);
             n.put("features", width);
             n.put("model", predictor.model().options().name());
-            n.put("skipped", failures);
+            n.put("skipped", failures[0]);
             Json.print(o, n);
         } else {
             o.printf("%s: %d x %d features from %s%n", out, f.features().length, width,
                     predictor.model().options().name());
         }
-        return failures == 0 ? 0 : Errors.FAILURE;
+        return failures[0] == 0 ? 0 : Errors.FAILURE;
     }
 }

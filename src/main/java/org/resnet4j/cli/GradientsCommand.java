@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,30 +14,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.resnet4j.analysis.GradientCharts;
 import org.resnet4j.analysis.GradientFlow;
 import org.resnet4j.data.DataConfig;
+import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "gradients", mixinStandardHelpOptions = true,
         description = "||dL/dx_l|| at every block's input, last block to first, on a real batch: at initialisation"
                 + " and after training steps; a table and a log-scale plot, one line per model.")
-final class GradientsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
-
-    @Mixin
-    DataOptions data;
+final class GradientsCommand extends SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--model", split = ",", defaultValue = "plain56,resnet56", paramLabel = "NAME[,NAME...]",
             description = "models to compare (default ${DEFAULT-VALUE})")
@@ -64,15 +56,25 @@ final class GradientsCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class, DataSettings.class);
+    }
+
+    @Override
+    Set<String> excludedSettings() {
+        return Set.of("dataWorkers");
+    }
+
+    @Override
     public Integer call() throws Exception {
-        engine.start();
+        settings(EngineSettings.class).start();
         List<ModelOptions> options = new ArrayList<>();
         for (String m : models) {
             options.add(ModelOptions.of(m));
         }
         Shape input = options.get(0).architecture().defaultInput();
-        DataConfig c = data.config(input);
-        Dataset train = Datasets.load(c, Split.TRAIN, DataOptions.listener(spec.commandLine().getErr()));
+        DataConfig c = settings(DataSettings.class).resolve(input);
+        Dataset train = Datasets.load(c, Split.TRAIN, new DownloadProgress(spec.commandLine().getErr()));
         PrintWriter err = spec.commandLine().getErr();
         List<GradientFlow.Measurement> ms = GradientFlow.run(options, train, c.normalization(),
                 new GradientFlow.Options(batchSize, after, lr, 1e-4, seed), m -> err.printf(Locale.ROOT,

@@ -1,32 +1,31 @@
 package org.resnet4j.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Engine;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Versions, threads and the CPU features libtorch uses.")
-final class InfoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
+final class InfoCommand extends SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class);
+    }
+
+    @Override
     public Integer call() {
-        engine.start();
+        settings(EngineSettings.class).start();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("resnet4j", VersionProvider.resnet4jVersion());
         info.put("libtorch", Engine.libtorchVersion());

@@ -1,6 +1,13 @@
 package org.resnet4j.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
+
+import org.resnet4j.config.Converters;
+import org.resnet4j.data.Split;
+import org.resnet4j.engine.Layout;
+import org.resnet4j.engine.Precision;
+import org.resnet4j.train.Recipe;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,8 +47,18 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        for (Class<?> type : List.of(Recipe.class, Layout.class, Precision.class, Split.class)) {
+            register(cli, type);
+        }
         cli.setParameterExceptionHandler(Errors::onBadUsage);
         cli.setExecutionExceptionHandler(Errors::onFailure);
         return cli.execute(args);
+    }
+
+    /** Options outside the settings records read these types the way settings do (see Converters). */
+    @SuppressWarnings("unchecked")
+    private static <T> void register(CommandLine cli, Class<T> type) {
+        cli.registerConverter(type, (CommandLine.ITypeConverter<T>) Converters.forType(type));
     }
 }

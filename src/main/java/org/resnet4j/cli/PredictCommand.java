@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.eval.Predictor;
 
@@ -20,17 +21,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images (PNG, JPEG, BMP, GIF; any size and colour mode); folders are walked.")
-final class PredictCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
+final class PredictCommand extends SettingsCommand implements Callable<Integer> {
 
     @Mixin
     PredictionOptions model;
@@ -50,11 +44,16 @@ final class PredictCommand implements Callable<Integer> {
     List<Path> inputs;
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class);
+    }
+
+    @Override
     public Integer call() throws Exception {
         if (topK < 1 || batchSize < 1) {
             throw new IllegalArgumentException("--top-k and --batch-size must be at least 1");
         }
-        engine.start();
+        settings(EngineSettings.class).start();
         List<Path> files = ImageArguments.expand(inputs);
         Predictor predictor = model.load();
         PrintWriter out = spec.commandLine().getOut();

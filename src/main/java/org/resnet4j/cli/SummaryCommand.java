@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.model.LayerRow;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
@@ -16,19 +17,11 @@ import org.resnet4j.model.Shape;
 import org.resnet4j.model.Shortcut;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "summary", mixinStandardHelpOptions = true,
         description = "The layer table of a model: output shapes, parameters and multiply-adds per layer.")
-final class SummaryCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    EngineOptions engine;
+final class SummaryCommand extends SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "NAME", description = "variant, for example resnet18")
     String model;
@@ -51,8 +44,13 @@ final class SummaryCommand implements Callable<Integer> {
     boolean json;
 
     @Override
+    List<Class<? extends Record>> settingsTypes() {
+        return List.of(EngineSettings.class);
+    }
+
+    @Override
     public Integer call() {
-        engine.start();
+        settings(EngineSettings.class).start();
         ModelOptions options = ModelOptions.of(model);
         Shape shape = input == null ? options.architecture().defaultInput() : Shape.parse(input);
         options = options.withInChannels((int) shape.channels());

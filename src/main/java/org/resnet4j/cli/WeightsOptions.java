@@ -3,7 +3,7 @@ package org.resnet4j.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import org.resnet4j.io.Weights;
+import org.resnet4j.io.ModelLoader;
 
 import picocli.CommandLine.Option;
 
@@ -17,7 +17,7 @@ final class WeightsOptions {
             description = "variant; needed when the weights do not name it (a state dict from PyTorch)")
     String model;
 
-    Weights.LoadedModel load() throws IOException {
-        return Weights.loadModel(weights, model);
+    ModelLoader.LoadedModel load() throws IOException {
+        return ModelLoader.load(weights, model);
     }
 }

@@ -41,6 +41,11 @@ public final class DataLoader implements AutoCloseable {
             prefetch = Math.max(prefetch, workers);
         }
 
+        /** Training: shuffled by {@code seed} epoch by epoch, one worker, NCHW batches. */
+        public static Options training(int batchSize, long seed, Normalization norm, Augmentation augmentation) {
+            return new Options(batchSize, true, false, 1, 3, seed, norm, augmentation, false);
+        }
+
         /** Evaluation: in order, no augmentation, nothing dropped. */
         public static Options evaluation(int batchSize, Normalization norm, int workers, boolean channelsLast) {
             return new Options(batchSize, false, false, workers, 2 * workers, 0, norm, Augmentation.NONE,

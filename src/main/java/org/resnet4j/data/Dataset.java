@@ -1,5 +1,6 @@
 package org.resnet4j.data;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ public interface Dataset {
 
     /** {@code names} extended to {@code classes} entries with {@code class_<i>} (a model can predict more classes). */
     static List<String> padClassNames(List<String> names, int classes) {
-        List<String> out = new java.util.ArrayList<>(names);
+        List<String> out = new ArrayList<>(names);
         while (out.size() < classes) {
             out.add("class_" + out.size());
         }

@@ -71,6 +71,11 @@ public enum DatasetKind {
         return new Augmentation(Math.max(1, size / 8), augmentation.flip(), augmentation.cutout());
     }
 
+    @Override
+    public String toString() {
+        return id;
+    }
+
     public static DatasetKind parse(String s) {
         String want = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         for (DatasetKind k : values()) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 import javax.imageio.ImageIO;
 
@@ -18,7 +19,14 @@ import javax.imageio.ImageIO;
  */
 public final class ImageDecoder {
     /** How an image of another aspect ratio is brought to the target size. */
-    public enum Fit { CROP, PAD }
+    public enum Fit {
+        CROP, PAD;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     static {
         ImageIO.setUseCache(false); // decode in memory, never through temporary files

@@ -94,7 +94,7 @@ public final class Engine {
         return p.getProperty("version", "unknown");
     }
 
-    /** The SIMD level libtorch dispatches its kernels to on this CPU, for example {@code AVX512}. */
+    /** The SIMD level libtorch dispatches its kernels to on the running CPU, for example {@code AVX512}. */
     public static String cpuCapability() {
         start();
         return torch.get_cpu_capability().getString();

@@ -2,6 +2,7 @@ package org.resnet4j.engine;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.LongArrayRef;
@@ -51,7 +52,7 @@ public final class Tensors {
         Tensor t = empty(dtype, shape);
         long n = t.nbytes();
         if (bytes.remaining() != n) {
-            throw new IllegalArgumentException("expected " + n + " bytes for shape " + java.util.Arrays.toString(shape)
+            throw new IllegalArgumentException("expected " + n + " bytes for shape " + Arrays.toString(shape)
                     + " of " + dtype + ", got " + bytes.remaining());
         }
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -97,7 +98,7 @@ public final class Tensors {
             n *= d;
         }
         if (n != length) {
-            throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " holds " + n
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
                     + " values, got " + length);
         }
     }

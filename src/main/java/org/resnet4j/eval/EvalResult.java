@@ -1,5 +1,6 @@
 package org.resnet4j.eval;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.resnet4j.data.Dataset;
@@ -24,7 +25,7 @@ public record EvalResult(double loss, double top1, double top5, long n, long[][]
                 total += v;
             }
         }
-        java.util.ArrayList<ClassMetrics> out = new java.util.ArrayList<>();
+        ArrayList<ClassMetrics> out = new ArrayList<>();
         for (int c = 0; c < k; c++) {
             long tp = confusion[c][c];
             long support = 0;

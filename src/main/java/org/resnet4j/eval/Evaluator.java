@@ -15,6 +15,7 @@ import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ResNet;
 
@@ -26,9 +27,9 @@ public final class Evaluator {
     private final int batchSize;
     private final int workers;
     private final boolean flipTta;
-    private final boolean bf16;
+    private final Precision precision;
 
-    public Evaluator(int batchSize, int workers, boolean flipTta, boolean bf16) {
+    public Evaluator(int batchSize, int workers, boolean flipTta, Precision precision) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
@@ -38,11 +39,11 @@ public final class Evaluator {
         this.batchSize = batchSize;
         this.workers = workers;
         this.flipTta = flipTta;
-        this.bf16 = bf16;
+        this.precision = precision;
     }
 
     public Evaluator(int batchSize, int workers) {
-        this(batchSize, workers, false, false);
+        this(batchSize, workers, false, Precision.FP32);
     }
 
     public Evaluator(int batchSize) {
@@ -97,7 +98,7 @@ public final class Evaluator {
 
     /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
     private Tensor logProbabilities(ResNet net, Tensor images) {
-        try (Autocast ac = Autocast.bf16(bf16)) {
+        try (Autocast ac = precision.autocast()) {
             Tensor logits = net.forward(images).to(ScalarType.Float);
             if (!flipTta) {
                 return torch.log_softmax(logits, 1);

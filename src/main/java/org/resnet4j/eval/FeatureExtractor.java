@@ -1,15 +1,20 @@
 package org.resnet4j.eval;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import org.bytedeco.pytorch.Tensor;
 import org.resnet4j.data.Dataset;
+import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.engine.Tensors;
 
 /** Penultimate-layer embeddings of many images or a whole dataset, batch by batch. */
@@ -56,14 +61,29 @@ public final class FeatureExtractor {
         }
     }
 
-    public static Features ofImages(Predictor p, List<BufferedImage> images, List<String> names, int batchSize) {
-        float[][] out = new float[images.size()][];
-        for (int from = 0; from < images.size(); from += batchSize) {
-            int to = Math.min(images.size(), from + batchSize);
-            float[][] rows = p.features(images.subList(from, to));
-            System.arraycopy(rows, 0, out, from, rows.length);
+    /**
+     * Features of image files, decoded a batch at a time; a file that cannot be read goes to {@code skipped} with its
+     * error and is left out.
+     */
+    public static Features ofFiles(Predictor p, List<Path> files, int batchSize,
+            BiConsumer<Path, IOException> skipped) {
+        List<float[]> rows = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int from = 0; from < files.size(); from += batchSize) {
+            List<BufferedImage> images = new ArrayList<>();
+            for (Path f : files.subList(from, Math.min(files.size(), from + batchSize))) {
+                try {
+                    images.add(ImageDecoder.read(f));
+                    names.add(f.toString());
+                } catch (IOException e) {
+                    skipped.accept(f, e);
+                }
+            }
+            if (!images.isEmpty()) {
+                rows.addAll(List.of(p.features(images)));
+            }
         }
-        return new Features(out, null, List.copyOf(names), p.classNames(), p.model().options().name());
+        return new Features(rows.toArray(new float[0][]), null, names, p.classNames(), p.model().options().name());
     }
 
     public static Features ofDataset(Predictor p, Dataset d, int batchSize) {

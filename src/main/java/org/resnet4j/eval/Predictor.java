@@ -19,8 +19,9 @@ import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.InMemoryDataset;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Tensors;
-import org.resnet4j.io.Weights;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.model.ResNet;
 
 /**
@@ -64,7 +65,7 @@ public final class Predictor {
         if (foldBatchNorm && !net.isFolded()) {
             net.foldBatchNorm();
         }
-        if (net.architecture().prefersChannelsLast(false) && !net.isChannelsLast()) {
+        if (Layout.AUTO.channelsLast(net.architecture(), false) && !net.isChannelsLast()) {
             net.toChannelsLast();
         }
     }
@@ -75,11 +76,11 @@ public final class Predictor {
      * size with {@code dataset}'s normalisation.
      */
     public static Predictor load(Path weights, String model, DatasetKind dataset) throws IOException {
-        return of(Weights.loadModel(weights, model), dataset);
+        return of(ModelLoader.load(weights, model), dataset);
     }
 
     /** A predictor for a loaded model; {@code dataset} gives the normalisation when the weights record none. */
-    public static Predictor of(Weights.LoadedModel m, DatasetKind dataset) {
+    public static Predictor of(ModelLoader.LoadedModel m, DatasetKind dataset) {
         Preprocessing p = m.preprocessing();
         if (p == null) {
             p = Preprocessing.defaults(dataset, m.net().options().inChannels(),

@@ -1,12 +1,15 @@
 package org.resnet4j.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file so that a reader, or a crash at any moment, sees either the old content or the complete new one:
@@ -29,7 +32,7 @@ public final class AtomicFile {
         // Not Files.createTempFile: its owner-only permissions would stay with the file, unlike what any other
         // program writing a checkpoint or weights file leaves (the umask's).
         Path tmp = dir.resolve("." + target.getFileName() + "."
-                + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writer.write(ch);
@@ -47,9 +50,9 @@ public final class AtomicFile {
     }
 
     public static void writeString(Path target, String content) throws IOException {
-        byte[] bytes = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         write(target, ch -> {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
                 ch.write(b);
             }

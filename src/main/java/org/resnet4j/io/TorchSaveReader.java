@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +63,7 @@ final class TorchSaveReader {
     public static final class OrderedDict extends LinkedHashMap<Object, Object> {
         private static final long serialVersionUID = 1L;
 
-        public void __setstate__(java.util.HashMap<String, Object> state) {
+        public void __setstate__(HashMap<String, Object> state) {
             // nothing to keep
         }
     }
@@ -192,7 +194,7 @@ final class TorchSaveReader {
             needed += (ref.size[d] - 1) * ref.stride[d];
         }
         if (bytes.length != s.numel * DType.of(s.dtype).bytes() || (needed >= s.numel
-                && java.util.Arrays.stream(ref.size).allMatch(d -> d > 0))) {
+                && Arrays.stream(ref.size).allMatch(d -> d > 0))) {
             throw new WeightsFormatException(path + ": storage record data/" + s.key + " is truncated or does not hold"
                     + " the tensor it is used for (" + bytes.length + " bytes for " + s.numel + " " + s.dtype
                     + " values)");
@@ -216,7 +218,7 @@ final class TorchSaveReader {
         protected Object persistentLoad(Object pid) {
             Object[] t = (Object[]) pid;
             if (t.length < 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageType type)) {
-                throw new PickleException("unsupported persistent id " + java.util.Arrays.toString(t));
+                throw new PickleException("unsupported persistent id " + Arrays.toString(t));
             }
             return new StorageRef(type.dtype(), String.valueOf(t[2]), ((Number) t[4]).longValue());
         }

@@ -33,26 +33,4 @@ public record Architecture(String name, String family, Stem stem, int stemWidth,
     public int[] widths() {
         return widths.clone();
     }
-
-    /**
-     * Whether nets of this layout run channels-last with the same results as NCHW under libtorch 2.10's oneDNN
-     * (3.7.1). Planning oneDNN's brgemm kernels divides by a cache size that virtual machines such as this one may
-     * not report: 1×1 convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
-     * Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
-     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training is
-     * tested against NCHW, use it.
-     */
-    public boolean supportsChannelsLast() {
-        return block.expansion() == 1 && !transitions;
-    }
-
-    /**
-     * Whether channels-last is also the faster layout, as measured on a 2-core AVX-512 machine (docs/benchmarks.md):
-     * for the narrow 6n+2 nets (at most 64 channels) always; for wider nets only when training in bfloat16. oneDNN's
-     * NCHW fp32 kernels are faster at 128–512 channels (ResNet-18 training +21 %, inference +37 %), its
-     * channels-last ones below that (ResNet-20 training +25 %).
-     */
-    public boolean prefersChannelsLast(boolean bf16Training) {
-        return supportsChannelsLast() && (bf16Training || java.util.Arrays.stream(widths).max().orElse(0) <= 64);
-    }
 }

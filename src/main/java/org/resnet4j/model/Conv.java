@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * A convolution and the geometry it was built with. On channels-last input a 1×1 convolution runs as the matrix
  * product it is (over the channel axis, after subsampling by the stride) rather than through oneDNN: libtorch
  * 2.10's oneDNN 3.7.1 picks a 1×1 kernel there that returns wrong values from 512 output channels (relative error
- * 0.5 at 256→512, stride 2) and crashes from 1,024, on this CPU.
+ * 0.5 at 256→512, stride 2) and crashes from 1,024, on CPUs that report no cache sizes (docs/engine-notes.md).
  */
 final class Conv {
     private final Conv2dImpl impl;

@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.Tensor;
  * A convolution followed by BatchNorm, registered on its owner under their own names. For inference the BN can be
  * folded into the convolution ({@link #fold()}): one kernel instead of two, the same outputs.
  */
-final class ConvNorm {
+final class ConvNorm implements Step {
     private final Conv conv;
     private final BatchNorm2dImpl norm;
     private final String convName;
@@ -26,24 +26,18 @@ final class ConvNorm {
         this.normName = normName;
     }
 
-    Tensor forward(Tensor x) {
+    @Override
+    public Tensor forward(Tensor x) {
         Tensor y = conv.forward(x);
         return folded ? y : norm.forward(y);
-    }
-
-    Conv2dImpl conv() {
-        return conv.impl();
-    }
-
-    BatchNorm2dImpl norm() {
-        return norm;
     }
 
     /**
      * Folds the BN's eval-mode affine map into the convolution: W' = W·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε). Afterwards
      * the pair computes the eval-mode output only; training it would be wrong.
      */
-    void fold() {
+    @Override
+    public void fold() {
         if (folded) {
             return;
         }
@@ -55,7 +49,13 @@ final class ConvNorm {
         folded = true;
     }
 
-    Shape describe(String prefix, Shape in, List<LayerRow> rows, int depth) {
+    @Override
+    public Tensor silencingWeight() {
+        return norm.weight();
+    }
+
+    @Override
+    public Shape describe(String prefix, Shape in, List<LayerRow> rows, int depth) {
         Shape out = Layers.describeConv(Layers.join(prefix, convName), conv.impl(), in, rows, depth);
         Layers.describeNorm(Layers.join(prefix, normName), norm, out, rows, depth);
         return out;

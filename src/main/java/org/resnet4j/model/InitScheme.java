@@ -1,5 +1,7 @@
 package org.resnet4j.model;
 
+import java.util.Locale;
+
 /** How a fresh model's weights are drawn. BatchNorm starts at weight 1, bias 0 under every scheme. */
 public enum InitScheme {
     /** PyTorch's module defaults: conv and linear weights U(±1/√fan_in), linear bias likewise. */
@@ -8,6 +10,11 @@ public enum InitScheme {
     TORCHVISION,
     /** He et al.'s N(0, 2/fan_in) for conv and linear weights, as the common PyTorch ports of the 6n+2 nets do. */
     HE;
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
     public static InitScheme parse(String s) {
         for (InitScheme v : values()) {

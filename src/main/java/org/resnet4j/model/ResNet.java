@@ -4,13 +4,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.resnet4j.engine.ChannelsLast;
+import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Scopes;
 
 /**
@@ -21,17 +22,18 @@ import org.resnet4j.engine.Scopes;
 public final class ResNet extends Module {
     private final ModelOptions options;
     private final Architecture arch;
-    private final Conv2dImpl conv1;
-    private final ConvNorm stem;
+    /** conv1 (→ bn1 → ReLU in post-activation nets) (→ max-pool in the ImageNet layout). */
+    private final List<Step> stem;
+    /** Each stage's opening conv → BN → ReLU → max-pool in the ResNet-9 layout; empty otherwise. */
+    private final List<List<Step>> transitions = new ArrayList<>();
     private final List<List<Block>> stages = new ArrayList<>();
+    /** Pre-activation nets normalise once more after the last block: post_bn → ReLU. */
+    private final List<Step> head;
     /**
      * The stage containers. libtorch calls back into Java for virtual methods such as train(), so every module's
      * Java object must stay reachable as long as the model is; a collected one turns eval() into an NPE.
      */
     private final List<Module> containers = new ArrayList<>();
-    /** Each stage's opening conv → BN (→ ReLU → max-pool) in the ResNet-9 layout; null entries otherwise. */
-    private final List<ConvNorm> transitions = new ArrayList<>();
-    private final BatchNorm2dImpl postBn;
     private final LinearImpl fc;
     private boolean folded;
     private boolean channelsLast;
@@ -43,21 +45,29 @@ public final class ResNet extends Module {
         long width = arch.stemWidth();
         Conv2dImpl conv = arch.stem() == Stem.IMAGENET ? Layers.conv(options.inChannels(), width, 7, 2, 3)
                 : Layers.conv3x3(options.inChannels(), width, 1);
-        // Pre-activation nets normalise at the start of each block instead, and once more after the last one.
-        stem = preact ? null : new ConvNorm(this, "conv1", conv, "bn1", Layers.batchNorm(width));
-        conv1 = preact ? register_module("conv1", conv) : stem.conv();
+        List<Step> stemSteps = new ArrayList<>();
+        if (preact) { // pre-activation nets normalise at the start of each block instead
+            stemSteps.add(new Step.Convolution("conv1", Conv.register(this, "conv1", conv)));
+        } else {
+            stemSteps.add(new ConvNorm(this, "conv1", conv, "bn1", Layers.batchNorm(width)));
+            stemSteps.add(new Step.Relu());
+        }
+        if (arch.stem() == Stem.IMAGENET) {
+            stemSteps.add(new Step.MaxPool("maxpool", 3, 2, 1));
+        }
+        stem = List.copyOf(stemSteps);
         long in = width;
         int[] sizes = arch.stageSizes();
         int[] widths = arch.widths();
         for (int s = 0; s < sizes.length; s++) {
             Module layer = register_module("layer" + (s + 1), new Module());
             containers.add(layer);
-            ConvNorm transition = null;
+            List<Step> transition = List.of();
             if (arch.transitions()) {
                 Module t = layer.register_module("transition", new Module());
                 containers.add(t);
-                transition = new ConvNorm(t, "conv", Layers.conv3x3(in, widths[s], 1), "bn",
-                        Layers.batchNorm(widths[s]));
+                transition = List.of(new ConvNorm(t, "conv", Layers.conv3x3(in, widths[s], 1), "bn",
+                        Layers.batchNorm(widths[s])), new Step.Relu(), new Step.MaxPool("pool", 2, 2, 0));
                 in = widths[s];
             }
             transitions.add(transition);
@@ -72,7 +82,8 @@ public final class ResNet extends Module {
             }
             stages.add(Collections.unmodifiableList(blocks));
         }
-        postBn = preact ? register_module("post_bn", Layers.batchNorm(in)) : null;
+        head = preact ? List.of(new Step.Norm("post_bn", register_module("post_bn", Layers.batchNorm(in))),
+                new Step.Relu()) : List.of();
         fc = register_module("fc", new LinearImpl(in, options.numClasses()));
     }
 
@@ -102,15 +113,15 @@ public final class ResNet extends Module {
     public Tensor body(Tensor x) {
         // Each block runs in a scope of its own and each block input is released once consumed, so in eval mode
         // activations are freed as the forward pass moves on (autograd keeps what backward needs in training).
-        Tensor out = Scopes.keepingOnlyResult(() -> stem(x));
+        Tensor out = Scopes.keepingOnlyResult(() -> Step.forward(stem, x));
         for (int s = 0; s < stages.size(); s++) {
-            out = next(out, transition(s, out));
+            out = next(out, Step.forward(transitions.get(s), out));
             for (Block b : stages.get(s)) {
                 Tensor in = out;
                 out = next(in, Scopes.keepingOnlyResult(() -> b.forward(in)));
             }
         }
-        return postBn == null ? out : torch.relu_(postBn.forward(out));
+        return Step.forward(head, out);
     }
 
     /** Returns {@code produced}, releasing the handle of {@code consumed} when it is a different tensor. */
@@ -127,9 +138,9 @@ public final class ResNet extends Module {
      * {@code grad()} holds ∂L/∂x_l.
      */
     public Tensor forwardRecording(Tensor x, List<Tensor> blockInputs) {
-        Tensor out = stem(x);
+        Tensor out = Step.forward(stem, x);
         for (int s = 0; s < stages.size(); s++) {
-            out = transition(s, out);
+            out = Step.forward(transitions.get(s), out);
             for (Block b : stages.get(s)) {
                 out.__dispatch_retain_grad();
                 blockInputs.add(out);
@@ -138,8 +149,7 @@ public final class ResNet extends Module {
         }
         out.__dispatch_retain_grad();
         blockInputs.add(out);
-        Tensor features = postBn == null ? out : torch.relu(postBn.forward(out));
-        return fc.forward(pool(features));
+        return fc.forward(pool(Step.forward(head, out)));
     }
 
     /** The dotted names of the blocks in forward order ({@code layer1.0}, {@code layer1.1}, ...). */
@@ -153,20 +163,6 @@ public final class ResNet extends Module {
         return names;
     }
 
-    private Tensor transition(int stage, Tensor x) {
-        ConvNorm t = transitions.get(stage);
-        return t == null ? x : torch.max_pool2d(torch.relu_(t.forward(x)), 2, 2);
-    }
-
-    Tensor stem(Tensor x) {
-        Tensor out = stem == null ? conv1.forward(x) : torch.relu_(stem.forward(x));
-        if (arch.stem() == Stem.IMAGENET) {
-            out = torch.max_pool2d(out, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1},
-                    false);
-        }
-        return out;
-    }
-
     static Tensor pool(Tensor featureMap) {
         return torch.adaptive_avg_pool2d(featureMap, 1, 1).flatten(1, -1);
     }
@@ -176,11 +172,9 @@ public final class ResNet extends Module {
      * outputs from fewer kernels. Irreversible, and for inference only: the model can no longer be trained.
      */
     public void foldBatchNorm() {
-        try (org.bytedeco.pytorch.NoGradGuard guard = new org.bytedeco.pytorch.NoGradGuard()) {
-            if (stem != null) {
-                stem.fold();
-            }
-            transitions.stream().filter(java.util.Objects::nonNull).forEach(ConvNorm::fold);
+        try (NoGradGuard guard = new NoGradGuard()) {
+            stem.forEach(Step::fold);
+            transitions.forEach(t -> t.forEach(Step::fold));
             for (List<Block> stage : stages) {
                 for (Block b : stage) {
                     b.foldNorms();
@@ -190,18 +184,9 @@ public final class ResNet extends Module {
         folded = true;
     }
 
-    /** See {@link Architecture#supportsChannelsLast()}. */
-    public boolean supportsChannelsLast() {
-        return arch.supportsChannelsLast();
-    }
-
     /** Re-lays the convolution weights out channels-last (feed it channels-last input), where oneDNN allows. */
     public void toChannelsLast() {
-        if (!supportsChannelsLast()) {
-            throw new IllegalArgumentException(options.name() + " cannot run channels-last: libtorch's oneDNN 3.7.1"
-                    + " gets its convolutions wrong or crashes in that layout on this kind of CPU; leave out"
-                    + " --channels-last");
-        }
+        Layout.CHANNELS_LAST.channelsLast(arch, false); // refuses, saying why, where the engine cannot
         ChannelsLast.convert(this);
         channelsLast = true;
     }
@@ -235,31 +220,21 @@ public final class ResNet extends Module {
                     + "-channel input, not " + input.channels());
         }
         List<LayerRow> rows = new ArrayList<>();
-        Shape s = stem == null ? Layers.describeConv("conv1", conv1, input, rows, 1) : stem.describe("", input, rows, 1);
-        if (arch.stem() == Stem.IMAGENET) {
-            s = new Shape(s.channels(), (s.height() - 1) / 2 + 1, (s.width() - 1) / 2 + 1);
-            rows.add(new LayerRow("maxpool", "MaxPool2d 3x3/2", s, 0, 0, 1));
-        }
+        Shape s = Step.describe(stem, "", input, rows, 1);
         for (int i = 0; i < stages.size(); i++) {
             String name = "layer" + (i + 1);
             List<LayerRow> inner = new ArrayList<>();
-            if (transitions.get(i) != null) {
-                s = transitions.get(i).describe(name + ".transition", s, inner, 2);
-                s = new Shape(s.channels(), s.height() / 2, s.width() / 2);
-                inner.add(new LayerRow(name + ".pool", "MaxPool2d 2x2/2", s, 0, 0, 2));
-            }
+            s = Step.describe(transitions.get(i), name + ".transition", s, inner, 2);
             for (int b = 0; b < stages.get(i).size(); b++) {
                 s = stages.get(i).get(b).describe(name + "." + b, s, inner, 2);
             }
             long params = inner.stream().filter(r -> r.depth() == 2).mapToLong(LayerRow::parameters).sum();
             long macs = inner.stream().filter(r -> r.depth() == 2).mapToLong(LayerRow::multiplyAdds).sum();
-            rows.add(new LayerRow(name, "Stage (" + (transitions.get(i) != null ? "transition + " : "")
+            rows.add(new LayerRow(name, "Stage (" + (transitions.get(i).isEmpty() ? "" : "transition + ")
                     + stages.get(i).size() + " blocks)", s, params, macs, 1));
             inner.stream().filter(r -> r.depth() <= maxDepth).forEach(rows::add);
         }
-        if (postBn != null) {
-            Layers.describeNorm("post_bn", postBn, s, rows, 1);
-        }
+        s = Step.describe(head, "", s, rows, 1);
         Shape pooled = new Shape(s.channels(), 1, 1);
         rows.add(new LayerRow("avgpool", "AdaptiveAvgPool2d", pooled, 0, 0, 1));
         long classes = options.numClasses();

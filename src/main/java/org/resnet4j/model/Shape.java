@@ -1,5 +1,7 @@
 package org.resnet4j.model;
 
+import java.util.Locale;
+
 /** The shape of one image or feature map: channels × height × width. */
 public record Shape(long channels, long height, long width) {
     public Shape {
@@ -10,7 +12,7 @@ public record Shape(long channels, long height, long width) {
 
     /** Parses {@code 3x32x32}. */
     public static Shape parse(String s) {
-        String[] parts = s.trim().toLowerCase(java.util.Locale.ROOT).split("x");
+        String[] parts = s.trim().toLowerCase(Locale.ROOT).split("x");
         if (parts.length != 3) {
             throw new IllegalArgumentException("input shape must be CxHxW, for example 3x32x32, got '" + s + "'");
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -56,8 +57,8 @@ public final class RunReport {
                 outDir, "accuracy"));
 
         double[] lr = column(m, MetricsRow::lr);
-        double lo = java.util.Arrays.stream(lr).min().orElse(1);
-        double hi = java.util.Arrays.stream(lr).max().orElse(1);
+        double lo = Arrays.stream(lr).min().orElse(1);
+        double hi = Arrays.stream(lr).max().orElse(1);
         pictures.put("Learning rate", Charts.save(Charts.lines("Learning rate (at the start of each epoch)", "epoch",
                 "learning rate", List.of(new Charts.Series("lr", epochs, lr, Charts.TRAIN, false)),
                 lo > 0 && hi / lo > 20), outDir, "lr"));

@@ -14,8 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.resnet4j.engine.Tensors;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.engine.Tensors;
+import org.resnet4j.io.CheckpointFormat;
+import org.resnet4j.io.ModelInfo;
 import org.resnet4j.io.SafeTensors;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.TensorFile;
@@ -24,82 +26,83 @@ import org.resnet4j.io.WeightsFormatException;
 import org.resnet4j.model.ResNet;
 
 /**
- * A checkpoint is one safetensors file: the model's state dict under {@code model.}, the optimiser's state as the
- * bytes of libtorch's archive, and in the metadata the run's configuration, where it stands, and the model
- * description that lets {@code eval}/{@code predict} use it as weights. Written atomically.
+ * What a checkpoint records besides the weights and the optimiser's state: the run's configuration (null for runs
+ * assembled by hand), where it stands, and the class names and input preparation that let {@code eval} and
+ * {@code predict} use it as weights. The layout on disk is {@link CheckpointFormat}'s; files are written atomically.
  */
-public final class Checkpoint {
-    public static final int FORMAT = Weights.CHECKPOINT_FORMAT;
-    private static final String OPTIMIZER = "optimizer.libtorch_archive";
+public record Checkpoint(TrainConfig config, TrainState state, List<String> classNames, Preprocessing preprocessing) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a checkpoint holds. */
-    public record Contents(TrainConfig config, TrainState state, List<String> classNames, Map<String, Tensor> model,
-            byte[] optimizer) {
+    /** A checkpoint read back: its record, the model's state dict and the optimiser's state. */
+    public record Contents(Checkpoint checkpoint, Map<String, Tensor> model, byte[] optimizer) {
+        public TrainConfig config() {
+            return checkpoint.config();
+        }
+
+        public TrainState state() {
+            return checkpoint.state();
+        }
     }
 
-    private Checkpoint() {
-    }
-
-    public static void write(Path path, ResNet net, byte[] optimizerState, TrainConfig config, TrainState state,
-            List<String> classNames, Preprocessing preprocessing) throws IOException {
+    public static void write(Path path, Checkpoint c, ResNet net, byte[] optimizerState) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        StateDict.of(net).forEach((k, v) -> tensors.put(Weights.CHECKPOINT_MODEL_PREFIX + k, v));
-        tensors.put(OPTIMIZER, Tensors.fromBytes(ByteBuffer.wrap(optimizerState), ScalarType.Byte,
+        StateDict.of(net).forEach((k, v) -> tensors.put(CheckpointFormat.MODEL_PREFIX + k, v));
+        tensors.put(CheckpointFormat.OPTIMIZER, Tensors.fromBytes(ByteBuffer.wrap(optimizerState), ScalarType.Byte,
                 optimizerState.length));
         ObjectNode meta = JSON.createObjectNode();
-        meta.put("format", FORMAT);
-        meta.set("config", JSON.readTree(config.toJson()));
-        meta.set("state", JSON.valueToTree(state));
+        meta.put("format", CheckpointFormat.VERSION);
+        meta.set("config", c.config() == null ? null : JSON.readTree(c.config().toJson()));
+        meta.set("state", JSON.valueToTree(c.state()));
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
-        metadata.put(Weights.MODEL_KEY, Weights.toJson(new Weights.ModelInfo(net.options(), classNames, preprocessing)));
-        metadata.put(Weights.CHECKPOINT_KEY, meta.toString());
+        metadata.put(ModelInfo.KEY, new ModelInfo(net.options(), c.classNames(), c.preprocessing()).toJson());
+        metadata.put(CheckpointFormat.KEY, meta.toString());
         SafeTensors.write(path, tensors, metadata);
     }
 
-    /** The training configuration recorded in a checkpoint, or null when the file is not one. */
+    /** The training configuration recorded in a checkpoint, or null when the file is not one or records none. */
     public static TrainConfig configOf(Path path) throws IOException {
         if (!SafeTensors.looksLike(path)) {
             return null;
         }
-        String json = SafeTensors.readMetadata(path).get(Weights.CHECKPOINT_KEY);
-        if (json == null) {
+        Map<String, String> metadata = SafeTensors.readMetadata(path);
+        if (!metadata.containsKey(CheckpointFormat.KEY)) {
             return null;
         }
-        try {
-            return TrainConfig.fromJson(JSON.readTree(json).get("config").toString());
-        } catch (JsonProcessingException | NullPointerException e) {
-            throw new WeightsFormatException(path + ": unreadable checkpoint metadata (" + e.getMessage() + ")", e);
-        }
+        return config(path, CheckpointFormat.record(path, new TensorFile(Map.of(), metadata)));
     }
 
     public static Contents read(Path path) throws IOException {
         TensorFile f = SafeTensors.read(path);
-        String json = f.metadata().get(Weights.CHECKPOINT_KEY);
-        if (json == null) {
-            throw new WeightsFormatException(path + ": a weights file, not a resnet4j checkpoint");
+        JsonNode meta = CheckpointFormat.record(path, f);
+        TrainState state;
+        try {
+            state = JSON.treeToValue(meta.path("state"), TrainState.class);
+        } catch (JsonProcessingException e) {
+            throw new WeightsFormatException(path + ": unreadable checkpoint state (" + e.getOriginalMessage() + ")", e);
+        }
+        if (state == null) {
+            throw new WeightsFormatException(path + ": checkpoint lacks the run's state");
+        }
+        ModelInfo info = Weights.modelInfo(path, f).orElseThrow(
+                () -> new WeightsFormatException(path + ": checkpoint lacks the model's description"));
+        Tensor opt = f.tensors().get(CheckpointFormat.OPTIMIZER);
+        if (opt == null) {
+            throw new WeightsFormatException(path + ": checkpoint lacks the optimizer state");
+        }
+        return new Contents(new Checkpoint(config(path, meta), state, info.classNames(), info.preprocessing()),
+                CheckpointFormat.modelTensors(f), Tensors.toBytes(opt).array());
+    }
+
+    private static TrainConfig config(Path path, JsonNode meta) throws WeightsFormatException {
+        JsonNode c = meta.path("config");
+        if (c.isMissingNode() || c.isNull()) {
+            return null;
         }
         try {
-            JsonNode meta = JSON.readTree(json);
-            Weights.checkCheckpointFormat(path, meta);
-            TrainConfig config = TrainConfig.fromJson(meta.get("config").toString());
-            TrainState state = JSON.treeToValue(meta.get("state"), TrainState.class);
-            Weights.ModelInfo info = Weights.fromJson(f.metadata().get(Weights.MODEL_KEY));
-            Map<String, Tensor> model = new LinkedHashMap<>();
-            f.tensors().forEach((k, v) -> {
-                if (k.startsWith(Weights.CHECKPOINT_MODEL_PREFIX)) {
-                    model.put(k.substring(Weights.CHECKPOINT_MODEL_PREFIX.length()), v);
-                }
-            });
-            Tensor opt = f.tensors().get(OPTIMIZER);
-            if (opt == null) {
-                throw new WeightsFormatException(path + ": checkpoint lacks the optimizer state");
-            }
-            byte[] optimizer = Tensors.toBytes(opt).array();
-            return new Contents(config, state, info.classNames(), model, optimizer);
-        } catch (JsonProcessingException | NullPointerException e) {
-            throw new WeightsFormatException(path + ": unreadable checkpoint metadata (" + e.getMessage() + ")", e);
+            return TrainConfig.fromJson(c.toString());
+        } catch (IllegalArgumentException e) {
+            throw new WeightsFormatException(path + ": " + e.getMessage(), e);
         }
     }
 }

@@ -11,21 +11,23 @@ import java.util.List;
 public interface LrSchedule {
     double lr(long step);
 
-    /** The schedule a config asks for, over {@code stepsPerEpoch × epochs} steps, with its linear warm-up. */
-    static LrSchedule of(TrainConfig c, long stepsPerEpoch) {
-        long total = stepsPerEpoch * c.epochs();
-        double base = c.lr();
+    /**
+     * The schedule {@code c} describes from learning rate {@code base}, over {@code stepsPerEpoch × epochs} steps,
+     * with its linear warm-up.
+     */
+    static LrSchedule of(ScheduleSettings c, double base, int epochs, long stepsPerEpoch) {
+        long total = stepsPerEpoch * epochs;
         long warmup = Math.round(c.warmupEpochs() * stepsPerEpoch);
         LrSchedule main = switch (c.schedule()) {
-            case "multistep" -> multiStep(base, c.gamma(), milestoneSteps(c, stepsPerEpoch));
-            case "cosine" -> cosine(base, c.minLr(), warmup, total);
-            case "onecycle" -> oneCycle(base, c.pctStart(), 25, 1e4, total);
-            default -> step -> base;
+            case MULTISTEP -> multiStep(base, c.gamma(), milestoneSteps(c, stepsPerEpoch));
+            case COSINE -> cosine(base, c.minLr(), warmup, total);
+            case ONECYCLE -> oneCycle(base, c.pctStart(), 25, 1e4, total);
+            case CONSTANT -> step -> base;
         };
         return warmup > 0 ? withWarmup(main, warmup) : main;
     }
 
-    private static List<Long> milestoneSteps(TrainConfig c, long stepsPerEpoch) {
+    private static List<Long> milestoneSteps(ScheduleSettings c, long stepsPerEpoch) {
         if (!c.milestoneSteps().isEmpty()) {
             return c.milestoneSteps();
         }

@@ -28,10 +28,10 @@ public final class Optimizers {
     }
 
     /**
-     * The optimiser a config asks for over the model's parameters; with {@code noDecayBnBias}, BatchNorm weights
+     * The optimiser {@code c} describes over the model's parameters; with {@code noDecayBnBias}, BatchNorm weights
      * and all biases (every 1-dimensional parameter) form a second group without weight decay.
      */
-    public static Optimizer create(ResNet net, TrainConfig c) {
+    public static Optimizer create(ResNet net, OptimSettings c) {
         TensorVector decay = net.parameters();
         TensorVector noDecay = new TensorVector();
         if (c.noDecayBnBias()) {
@@ -42,7 +42,7 @@ public final class Optimizers {
                 (t.dim() <= 1 ? noDecay : decay).push_back(t);
             }
         }
-        Optimizer opt = c.optimizer().equals("adamw") ? new AdamW(decay, adamW(c, c.weightDecay()))
+        Optimizer opt = c.optimizer() == OptimSettings.Kind.ADAMW ? new AdamW(decay, adamW(c, c.weightDecay()))
                 : new SGD(decay, sgd(c, c.weightDecay()));
         if (noDecay.size() > 0) {
             opt.add_param_group(new OptimizerParamGroup(noDecay, options(c, 0)));
@@ -50,23 +50,32 @@ public final class Optimizers {
         return opt;
     }
 
-    private static OptimizerOptions options(TrainConfig c, double weightDecay) {
-        return c.optimizer().equals("adamw") ? adamW(c, weightDecay) : sgd(c, weightDecay);
+    private static OptimizerOptions options(OptimSettings c, double weightDecay) {
+        return c.optimizer() == OptimSettings.Kind.ADAMW ? adamW(c, weightDecay) : sgd(c, weightDecay);
     }
 
-    private static SGDOptions sgd(TrainConfig c, double weightDecay) {
-        SGDOptions o = new SGDOptions(c.lr());
-        o.momentum().put(c.momentum());
+    /** Plain SGD over every parameter, as {@code torch.optim.SGD(model.parameters(), lr, momentum, weight_decay)}. */
+    public static Optimizer sgd(ResNet net, double lr, double momentum, double weightDecay) {
+        return new SGD(net.parameters(), sgd(lr, momentum, false, weightDecay));
+    }
+
+    private static SGDOptions sgd(OptimSettings c, double weightDecay) {
+        return sgd(c.lr(), c.momentum(), c.nesterov(), weightDecay);
+    }
+
+    private static SGDOptions sgd(double lr, double momentum, boolean nesterov, double weightDecay) {
+        SGDOptions o = new SGDOptions(lr);
+        o.momentum().put(momentum);
         o.weight_decay().put(weightDecay);
-        o.nesterov().put(c.nesterov());
+        o.nesterov().put(nesterov);
         return o;
     }
 
-    private static AdamWOptions adamW(TrainConfig c, double weightDecay) {
+    private static AdamWOptions adamW(OptimSettings c, double weightDecay) {
         AdamWOptions o = new AdamWOptions(c.lr());
         // betas() points at a std::tuple<double, double>, which libstdc++ lays out last element first: beta2 sits at
         // offset 0. Writing (beta1, beta2) in order swaps them; OptimizerParityTest catches it against PyTorch.
-        o.betas().put(0, c.beta2()).put(1, c.beta1());
+        o.betas().put(0, c.betas().beta2()).put(1, c.betas().beta1());
         o.eps().put(c.eps());
         o.weight_decay().put(weightDecay);
         return o;

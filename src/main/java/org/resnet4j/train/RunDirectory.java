@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +34,7 @@ public final class RunDirectory {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
-    private final List<PrintWriter> logs = new java.util.ArrayList<>();
+    private final List<PrintWriter> logs = new ArrayList<>();
 
     private RunDirectory(Path root) {
         this.root = root;

@@ -1,16 +1,24 @@
 package org.resnet4j.train;
 
 import java.nio.file.Path;
+import java.util.List;
 
-/** What a run reports as it goes; every method has a do-nothing default. */
+/**
+ * The named points of a run, where progress reports and features that ride along (logs, event files, weight
+ * averages) plug in; every method has a do-nothing default.
+ */
 public interface TrainListener {
     TrainListener NONE = new TrainListener() { };
 
     /** Once, before the first step: a description of the run, line by line. */
-    default void started(java.util.List<String> description) {
+    default void started(List<String> description) {
     }
 
     default void epochStarted(int epoch, int epochs, int batches, int firstBatch) {
+    }
+
+    /** Before optimisation step {@code step} (0-based, counted over the whole run). */
+    default void beforeStep(long step) {
     }
 
     /**
@@ -18,6 +26,10 @@ public interface TrainListener {
      * images/s of this epoch so far.
      */
     default void stepDone(int epoch, int batch, int batches, double loss, double accuracy, double imagesPerSecond) {
+    }
+
+    /** After the update of step {@code step - 1}, with that step's own loss and correct count. */
+    default void afterStep(long step, TrainStep.Outcome outcome) {
     }
 
     default void evaluationStarted(String split, int images) {

@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Scopes;
 import org.resnet4j.model.ResNet;
 
@@ -18,7 +19,7 @@ import org.resnet4j.model.ResNet;
 public final class TrainStep {
     private final ResNet net;
     private final Optimizer optimizer;
-    private final boolean bf16;
+    private final Precision precision;
     private final double labelSmoothing;
     private final double gradClip;
 
@@ -26,10 +27,10 @@ public final class TrainStep {
     public record Outcome(double loss, long correct) {
     }
 
-    public TrainStep(ResNet net, Optimizer optimizer, boolean bf16, double labelSmoothing, double gradClip) {
+    public TrainStep(ResNet net, Optimizer optimizer, Precision precision, double labelSmoothing, double gradClip) {
         this.net = net;
         this.optimizer = optimizer;
-        this.bf16 = bf16;
+        this.precision = precision;
         this.labelSmoothing = labelSmoothing;
         this.gradClip = gradClip;
     }
@@ -41,7 +42,7 @@ public final class TrainStep {
      * memory of ResNet-18 training would double.
      */
     private Tensor forwardKeepingOnlyLogits(Tensor images) {
-        try (Autocast ac = Autocast.bf16(bf16)) {
+        try (Autocast ac = precision.autocast()) {
             return Scopes.keepingOnlyResult(() -> net.forward(images));
         }
     }

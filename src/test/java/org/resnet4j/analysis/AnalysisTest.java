@@ -57,8 +57,9 @@ class AnalysisTest {
 
     @Test
     void degradationExperimentTrainsEachModelDrawsAndResumesWhenInterrupted() throws IOException {
-        TrainConfig recipe = new TrainConfig().dataset("synthetic").syntheticSize(128).syntheticClasses(4)
-                .imageSize(16).batchSize(32).epochs(2).lr(0.05).seed(1L);
+        TrainConfig recipe = TrainConfig.reference().with("--dataset", "synthetic", "--synthetic-size", "128",
+                "--synthetic-classes", "4", "--image-size", "16", "--batch-size", "32", "--epochs", "2", "--lr", "0.05",
+                "--seed", "1");
         Path exp = dir.resolve("exp");
         // stop during the second model: the first is complete, the second has a mid-run checkpoint
         Trainer[] current = new Trainer[1];
@@ -66,7 +67,7 @@ class AnalysisTest {
                 new TrainListener() {
                     @Override
                     public void stepDone(int epoch, int batch, int batches, double l, double a, double ips) {
-                        if (current[0].config().model().equals("resnet20") && epoch == 2) {
+                        if (current[0].model().options().name().equals("resnet20") && epoch == 2) {
                             current[0].requestStop();
                         }
                     }
@@ -84,8 +85,8 @@ class AnalysisTest {
         assertThat(javax.imageio.ImageIO.read(r.plot().toFile()).getWidth()).isGreaterThan(1000); // two panels
         assertThat(Files.readString(r.table())).contains("| plain20 | 2 |", "| resnet20 | 2 |");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> DegradationExperiment.run(List.of("plain20"),
-                recipe.copy().lr(0.2), exp, TrainListener.NONE, t -> { }, () -> false))
-                .hasMessageContaining("holds a run of another recipe");
+                recipe.with("--lr", "0.2"), exp, TrainListener.NONE, t -> { }, () -> false))
+                .hasMessageContaining("holds a run of another recipe (--lr differ");
         assertThat(DegradationExperiment.run(List.of("plain20"), recipe, exp, TrainListener.NONE, t -> { },
                 () -> true).complete()).isFalse(); // a stop before the next model
     }

@@ -109,7 +109,7 @@ class CliTest {
                 "Unknown options: '--dpth', '3'");
         assertOneErrorLine(Cli.run("summary"), 2, "Missing required option: '--model=NAME'");
         assertOneErrorLine(Cli.run("info", "--threads", "zero"), 2, "Invalid value for option '--threads'");
-        assertOneErrorLine(Cli.run("info", "--threads", "0"), 2, "--threads must be at least 1");
+        assertOneErrorLine(Cli.run("info", "--threads=-1"), 2, "--threads must be at least 1 (or 0 for one per core)");
         assertOneErrorLine(Cli.run("frobnicate"), 2, "Unmatched argument");
         assertOneErrorLine(Cli.run(), 2, "a command is required");
         assertOneErrorLine(Cli.run("eval", "--weights", weights, "--data-dir", data), 1,

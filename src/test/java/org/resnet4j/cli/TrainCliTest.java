@@ -10,8 +10,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.testing.Cli;
+import org.resnet4j.data.DatasetKind;
+import org.resnet4j.engine.Layout;
+import org.resnet4j.engine.Precision;
+import org.resnet4j.train.OptimSettings;
+import org.resnet4j.train.ScheduleSettings;
 import org.resnet4j.train.TrainConfig;
 
 class TrainCliTest {
@@ -25,20 +31,37 @@ class TrainCliTest {
     @Test
     void noOptionsIsTheReferenceProgram() {
         TrainCommand cmd = new TrainCommand();
-        TrainConfig c = cmd.apply(new TrainConfig());
-        assertThat(c.model()).isEqualTo("resnet18");
-        assertThat(c.dataset()).isEqualTo("cifar10");
-        assertThat(c.epochs()).isEqualTo(100);
-        assertThat(c.batchSize()).isEqualTo(128);
-        assertThat(c.optimizer()).isEqualTo("sgd");
-        assertThat(c.lr()).isEqualTo(0.1);
-        assertThat(c.momentum()).isEqualTo(0.9);
-        assertThat(c.weightDecay()).isEqualTo(5e-4);
-        assertThat(c.schedule()).isEqualTo("constant");
-        assertThat(c.augment()).isTrue();
-        assertThat(c.precision()).isEqualTo("fp32");
-        assertThat(c.recipe()).isEqualTo("SGD lr 0.1 momentum 0.9 weight decay 5.0E-4, constant schedule, batch 128,"
+        new CommandLine(cmd).parseArgs();
+        TrainConfig c = cmd.config();
+        assertThat(c).isEqualTo(TrainConfig.reference());
+        assertThat(c.model().model()).isEqualTo("resnet18");
+        assertThat(c.data().dataset()).isEqualTo(DatasetKind.CIFAR10);
+        assertThat(c.run().epochs()).isEqualTo(100);
+        assertThat(c.run().batchSize()).isEqualTo(128);
+        assertThat(c.optim().optimizer()).isEqualTo(OptimSettings.Kind.SGD);
+        assertThat(c.optim().lr()).isEqualTo(0.1);
+        assertThat(c.optim().momentum()).isEqualTo(0.9);
+        assertThat(c.optim().weightDecay()).isEqualTo(5e-4);
+        assertThat(c.schedule().schedule()).isEqualTo(ScheduleSettings.Kind.CONSTANT);
+        assertThat(c.augment().augment()).isTrue();
+        assertThat(c.run().precision()).isEqualTo(Precision.FP32);
+        assertThat(c.describe()).isEqualTo("SGD lr 0.1 momentum 0.9 weight decay 5.0E-4, constant schedule, batch 128,"
                 + " 100 epochs, fp32");
+    }
+
+    @Test
+    void typedOptionsChangeTheRecipeAndNegatableOnesTurnDefaultsOff() {
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs("--recipe", "paper", "--model", "resnet56", "--no-augment", "--no-stratify",
+                "--layout", "channels-last", "--betas", "0.8,0.95");
+        TrainConfig c = cmd.config();
+        assertThat(c.model().model()).isEqualTo("resnet56");
+        assertThat(c.optim().weightDecay()).isEqualTo(1e-4); // the recipe's
+        assertThat(c.data().valSplit()).isEqualTo(5000);
+        assertThat(c.augment().augment()).isFalse();
+        assertThat(c.data().stratify()).isFalse();
+        assertThat(c.run().layout()).isEqualTo(Layout.CHANNELS_LAST);
+        assertThat(c.optim().betas()).isEqualTo(new OptimSettings.Betas(0.8, 0.95));
     }
 
     @Test
@@ -63,10 +86,16 @@ class TrainCliTest {
         assertThat(Cli.run(concat(TINY, "--out", run.toString())).exit()).isZero();
         byte[] last = Files.readAllBytes(run.resolve("last.ckpt"));
         error(Cli.run(concat(TINY, "--out", run.toString())), 2, "already holds a run");
-        error(Cli.run(concat(TINY, "--schedule", "exp")), 2, "unknown schedule 'exp'");
-        error(Cli.run(concat(TINY, "--lr", "-1")), 2, "learning rate must be positive");
+        error(Cli.run(concat(TINY, "--schedule", "exp")), 2, "'exp' is not one of constant, multistep, cosine, onecycle");
+        error(Cli.run(concat(TINY, "--lr", "-1")), 2, "--lr must be positive");
+        error(Cli.run(concat(TINY, "--lr", "fast")), 2, "'fast' is not a double");
         error(Cli.run(concat(TINY, "--schedule", "multistep")), 2, "needs --milestones");
-        error(Cli.run(concat(TINY, "--precision", "fp16")), 2, "unknown precision 'fp16'");
+        error(Cli.run(concat(TINY, "--precision", "fp16")), 2, "'fp16' is not one of fp32, bf16");
+        error(Cli.run(concat(TINY, "--betas", "0.9")), 2, "'0.9' is not two numbers like 0.9,0.999");
+        error(Cli.run(concat(TINY, "--recipe", "turbo")), 2, "unknown recipe 'turbo'");
+        error(Cli.run("train", "--dataset", "synthetic", "--image-size", "0"), 2, "--image-size must be at least 1");
+        error(Cli.run("train", "--model", "resnet50", "--layout", "channels-last"), 2, "cannot run channels-last");
+        error(Cli.run("train", "--dataset", "mnist", "--image-size", "64"), 2, "--image-size applies to folder");
         error(Cli.run("train", "--model", "resnet7"), 2, "unknown model 'resnet7'");
         error(Cli.run("train", "--resume", run.toString(), "--lr", "0.5"), 2, "a resumed run keeps its recipe");
         error(Cli.run("train", "--resume", run.toString(), "--out", "x"), 2, "drop --out");

@@ -107,7 +107,7 @@ class PredictorTest {
         assertThat(r.top5()).isEqualTo(1.0); // three classes: every label is in the top 3
         assertThat(r.perClass()).hasSize(3);
         assertThat(r.perClass().stream().mapToLong(EvalResult.ClassMetrics::support).sum()).isEqualTo(40);
-        EvalResult tta = new Evaluator(16, 1, true, false).evaluate(net, data, norm);
+        EvalResult tta = new Evaluator(16, 1, true, org.resnet4j.engine.Precision.FP32).evaluate(net, data, norm);
         assertThat(tta.flipTta()).isTrue();
         assertThat(tta.loss()).isNotEqualTo(r.loss());
     }

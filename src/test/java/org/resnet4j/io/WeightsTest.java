@@ -33,7 +33,7 @@ class WeightsTest {
         Weights.save(a, List.of("cat", "dog", "eel", "fox"), Preprocessing.defaults(DatasetKind.FOLDER, 3, 24), f);
 
         TensorFile file = Weights.read(f);
-        Weights.ModelInfo info = Weights.modelInfo(file).orElseThrow();
+        ModelInfo info = Weights.modelInfo(f, file).orElseThrow();
         assertThat(info.options()).isEqualTo(a.options());
         assertThat(info.classNames()).containsExactly("cat", "dog", "eel", "fox");
         assertThat(info.preprocessing().height()).isEqualTo(24);
@@ -55,7 +55,7 @@ class WeightsTest {
         Path f = dir.resolve("w.pt");
         Weights.save(a, List.of(), null, f);
         TensorFile file = Weights.read(f);
-        assertThat(Weights.modelInfo(file)).isEmpty();
+        assertThat(Weights.modelInfo(f, file)).isEmpty();
         Map<String, Tensor> sa = StateDict.of(a);
         assertThat(file.tensors().keySet()).containsExactlyElementsOf(sa.keySet());
         sa.forEach((k, v) -> {

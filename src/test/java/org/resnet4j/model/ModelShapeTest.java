@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import org.resnet4j.engine.Layout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -53,17 +54,18 @@ class ModelShapeTest {
     void channelsLastIsPreferredWhereItWasMeasuredFaster() {
         Architecture narrow = ModelOptions.of("resnet20").architecture();
         Architecture wide = ModelOptions.of("resnet18").architecture();
-        assertThat(narrow.prefersChannelsLast(false)).isTrue();
-        assertThat(ModelOptions.of("plain56").architecture().prefersChannelsLast(false)).isTrue();
-        assertThat(wide.prefersChannelsLast(false)).isFalse();
-        assertThat(wide.prefersChannelsLast(true)).isTrue();
+        assertThat(Layout.AUTO.channelsLast(narrow, false)).isTrue();
+        assertThat(Layout.AUTO.channelsLast(ModelOptions.of("plain56").architecture(), false)).isTrue();
+        assertThat(Layout.AUTO.channelsLast(wide, false)).isFalse();
+        assertThat(Layout.AUTO.channelsLast(wide, true)).isTrue();
         for (String unsupported : List.of("imagenet_resnet50", "resnet9")) {
-            assertThat(ModelOptions.of(unsupported).architecture().prefersChannelsLast(true)).as(unsupported).isFalse();
+            Architecture a = ModelOptions.of(unsupported).architecture();
+            assertThat(Layout.AUTO.channelsLast(a, true)).as(unsupported).isFalse();
+            assertThatThrownBy(() -> Layout.CHANNELS_LAST.channelsLast(a, true)).as(unsupported)
+                    .hasMessageContaining("cannot run channels-last");
         }
-        assertThat(new org.resnet4j.train.TrainConfig().useChannelsLast(wide)).isFalse();
-        assertThat(new org.resnet4j.train.TrainConfig().precision("bf16").useChannelsLast(wide)).isTrue();
-        assertThat(new org.resnet4j.train.TrainConfig().channelsLast(true).useChannelsLast(wide)).isTrue();
-        assertThat(new org.resnet4j.train.TrainConfig().channelsLast(false).useChannelsLast(narrow)).isFalse();
+        assertThat(Layout.CHANNELS_LAST.channelsLast(wide, false)).isTrue();
+        assertThat(Layout.NCHW.channelsLast(narrow, true)).isFalse();
     }
 
     /** libtorch calls back into Java for train()/eval(); every container's Java object must survive GC. */

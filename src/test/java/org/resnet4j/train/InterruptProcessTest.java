@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.io.Weights;
 
 /** Real processes, real signals: SIGTERM saves and exits cleanly; kill -9 never leaves a broken checkpoint. */
@@ -67,7 +68,7 @@ class InterruptProcessTest {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         Checkpoint.Contents c = Checkpoint.read(run.resolve("last.ckpt"));
         assertThat(c.state().history).isNotEmpty();
-        assertThat(Weights.loadModel(run.resolve("last.ckpt"), null).net().parameterCount()).isEqualTo(269_722 - 390);
+        assertThat(ModelLoader.load(run.resolve("last.ckpt"), null).net().parameterCount()).isEqualTo(269_722 - 390);
         // and the run continues from it
         Process resumed = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),

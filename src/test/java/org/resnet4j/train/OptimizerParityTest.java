@@ -11,6 +11,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
@@ -24,18 +25,19 @@ class OptimizerParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "nesterov", "adamw"})
     void stepsMatchPyTorch(String name) throws IOException {
-        TrainConfig c = switch (name) {
-            case "sgd" -> new TrainConfig().lr(0.1).momentum(0.9).weightDecay(5e-4);
-            case "nesterov" -> new TrainConfig().lr(0.05).momentum(0.9).weightDecay(1e-4).nesterov(true);
-            default -> new TrainConfig().optimizer("adamw").lr(1e-2).beta1(0.9).beta2(0.99).eps(1e-3)
-                    .weightDecay(0.5).labelSmoothing(0.1);
-        };
+        OptimSettings c = (switch (name) {
+            case "sgd" -> TrainConfig.reference().with("--lr", "0.1", "--momentum", "0.9", "--weight-decay", "5e-4");
+            case "nesterov" -> TrainConfig.reference().with("--lr", "0.05", "--momentum", "0.9", "--weight-decay",
+                    "1e-4", "--nesterov");
+            default -> TrainConfig.reference().with("--optimizer", "adamw", "--lr", "1e-2", "--betas", "0.9,0.99",
+                    "--eps", "1e-3", "--weight-decay", "0.5", "--label-smoothing", "0.1");
+        }).optim();
         try (PointerScope scope = new PointerScope()) {
             Map<String, Tensor> f = Fixtures.tensors("optimizer_steps.safetensors");
             ResNet net = ResNets.create("resnet20");
             Weights.loadInto(net, Fixtures.path("resnet20_trained.safetensors"), true);
             net.train(true);
-            TrainStep step = new TrainStep(net, Optimizers.create(net, c), false, c.labelSmoothing(), 0);
+            TrainStep step = new TrainStep(net, Optimizers.create(net, c), Precision.FP32, c.labelSmoothing(), 0);
             float[] expected = Tensors.toFloats(f.get(name + ".losses"));
             for (int i = 0; i < 3; i++) {
                 double loss = step.run(f.get("input"), f.get("labels"), c.lr()).loss();

@@ -14,23 +14,35 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.io.StateDict;
-import org.resnet4j.io.Weights;
+import org.bytedeco.pytorch.Optimizer;
+import org.resnet4j.data.Augmentation;
+import org.resnet4j.data.DataConfig;
+import org.resnet4j.data.DataLoader;
+import org.resnet4j.data.DatasetKind;
+import org.resnet4j.data.Datasets;
+import org.resnet4j.data.Normalization;
+import org.resnet4j.engine.Engine;
+import org.resnet4j.engine.Precision;
+import org.resnet4j.io.ModelLoader;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNets;
 
 class TrainerTest {
     @TempDir
     Path dir;
 
     /** resnet20 on 192 synthetic 16x16 images of 4 classes: 6 steps an epoch, seconds per run. */
-    static TrainConfig tiny() {
-        return new TrainConfig().model("resnet20").dataset("synthetic").syntheticSize(192).syntheticClasses(4)
-                .imageSize(16).batchSize(32).evalBatchSize(64).epochs(2).lr(0.05).seed(3L).deterministic(true)
-                .threads(2);
+    static TrainConfig tiny(String... more) {
+        return TrainConfig.reference().with("--model", "resnet20", "--dataset", "synthetic", "--synthetic-size", "192",
+                "--synthetic-classes", "4", "--image-size", "16", "--batch-size", "32", "--eval-batch-size", "64",
+                "--epochs", "2", "--lr", "0.05", "--seed", "3", "--deterministic", "--threads", "2").with(more);
     }
 
     @Test
     void trainsWritesMetricsCheckpointsAndTheReferenceLines() throws IOException {
         List<String> lines = new ArrayList<>();
-        TrainResult r = Trainer.start(tiny().epochs(3), dir.resolve("run"), new TrainListener() {
+        TrainResult r = TrainSetup.start(tiny("--epochs", "3"), dir.resolve("run"), new TrainListener() {
             @Override
             public void epochEnded(MetricsRow row, String[] referenceLines) {
                 lines.addAll(List.of(referenceLines));
@@ -49,18 +61,18 @@ class TrainerTest {
         assertThat(run.resolve("best.ckpt")).exists();
         assertThat(Files.readString(run.resolve("train.log"))).contains("Epoch [3/3]", "checkpoint last.ckpt");
         // a checkpoint is also a weights file that names its model
-        Weights.LoadedModel m = Weights.loadModel(run.resolve("last.ckpt"), null);
+        ModelLoader.LoadedModel m = ModelLoader.load(run.resolve("last.ckpt"), null);
         assertThat(m.net().options().numClasses()).isEqualTo(4);
         assertThat(m.classNames()).containsExactly("class_0", "class_1", "class_2", "class_3");
-        assertThat(TrainConfig.fromJson(Files.readString(run.resolve("config.json"))).seed()).isEqualTo(3L);
+        assertThat(TrainConfig.fromJson(Files.readString(run.resolve("config.json"))).run().seed()).isEqualTo(3L);
     }
 
     @Test
     void aStoppedAndResumedRunRepeatsAnUninterruptedOneExactly() throws IOException {
-        TrainResult whole = Trainer.start(tiny(), dir.resolve("whole"), TrainListener.NONE).run();
+        TrainResult whole = TrainSetup.start(tiny(), dir.resolve("whole"), TrainListener.NONE).run();
 
         AtomicReference<Trainer> t = new AtomicReference<>();
-        t.set(Trainer.start(tiny(), dir.resolve("split"), new TrainListener() {
+        t.set(TrainSetup.start(tiny(), dir.resolve("split"), new TrainListener() {
             @Override
             public void stepDone(int epoch, int batch, int batches, double l, double a, double ips) {
                 if (epoch == 1 && batch == 4) {
@@ -73,7 +85,7 @@ class TrainerTest {
         assertThat(first.steps()).isEqualTo(4);
         assertThat(first.history()).isEmpty();
 
-        TrainResult rest = Trainer.resume(dir.resolve("split"), TrainListener.NONE, c -> c).run();
+        TrainResult rest = TrainSetup.resume(dir.resolve("split"), TrainListener.NONE, c -> c).run();
         assertThat(rest.status()).isEqualTo(TrainResult.Status.COMPLETED);
         assertThat(rest.steps()).isEqualTo(whole.steps());
         assertThat(withoutTiming(rest.history())).isEqualTo(withoutTiming(whole.history()));
@@ -83,15 +95,15 @@ class TrainerTest {
 
     @Test
     void maxStepsStopsWithACheckpointAndResumeCanExtendTheRun() throws IOException {
-        TrainResult r = Trainer.start(tiny().maxSteps(8), dir.resolve("run"), TrainListener.NONE).run();
+        TrainResult r = TrainSetup.start(tiny("--max-steps", "8"), dir.resolve("run"), TrainListener.NONE).run();
         assertThat(r.status()).isEqualTo(TrainResult.Status.MAX_STEPS);
         assertThat(r.history()).hasSize(1);
-        TrainResult more = Trainer.resume(dir.resolve("run"), TrainListener.NONE, c -> c.maxSteps(0).epochs(3)).run();
+        TrainResult more = TrainSetup.resume(dir.resolve("run"), TrainListener.NONE, c -> c.with("--max-steps", "0", "--epochs", "3")).run();
         assertThat(more.history()).hasSize(3);
         assertThat(more.steps()).isEqualTo(18);
-        assertThatThrownBy(() -> Trainer.resume(dir.resolve("run"), TrainListener.NONE, c -> c.lr(1)))
+        assertThatThrownBy(() -> TrainSetup.resume(dir.resolve("run"), TrainListener.NONE, c -> c.with("--lr", "1")))
                 .hasMessageContaining("a resumed run keeps its recipe");
-        assertThatThrownBy(() -> Trainer.resume(dir.resolve("run"), TrainListener.NONE, c -> c.epochs(2)))
+        assertThatThrownBy(() -> TrainSetup.resume(dir.resolve("run"), TrainListener.NONE, c -> c.with("--epochs", "2")))
                 .hasMessageContaining("already finished 3 epochs");
     }
 
@@ -100,7 +112,7 @@ class TrainerTest {
         Path run = dir.resolve("run");
         AtomicReference<Trainer> t = new AtomicReference<>();
         AtomicReference<byte[]> afterEpoch1 = new AtomicReference<>();
-        t.set(Trainer.start(tiny(), run, new TrainListener() {
+        t.set(TrainSetup.start(tiny(), run, new TrainListener() {
             @Override
             public void checkpointSaved(Path path, String why) {
                 if (why.equals("epoch 1")) {
@@ -125,33 +137,34 @@ class TrainerTest {
 
     @Test
     void aFolderThatHoldsARunIsNeverOverwritten() throws IOException {
-        Trainer.start(tiny().epochs(1), dir.resolve("run"), TrainListener.NONE).run();
+        TrainSetup.start(tiny("--epochs", "1"), dir.resolve("run"), TrainListener.NONE).run();
         byte[] metrics = Files.readAllBytes(dir.resolve("run/metrics.csv"));
-        assertThatThrownBy(() -> Trainer.start(tiny(), dir.resolve("run"), TrainListener.NONE))
+        assertThatThrownBy(() -> TrainSetup.start(tiny(), dir.resolve("run"), TrainListener.NONE))
                 .hasMessageContaining("already holds a run").hasMessageContaining("--resume");
         assertThat(Files.readAllBytes(dir.resolve("run/metrics.csv"))).isEqualTo(metrics);
-        assertThatThrownBy(() -> Trainer.resume(dir.resolve("nothing"), TrainListener.NONE, c -> c))
+        assertThatThrownBy(() -> TrainSetup.resume(dir.resolve("nothing"), TrainListener.NONE, c -> c))
                 .hasMessageContaining("no such run folder");
     }
 
     @Test
     void fineTuningGetsANewHeadWhenTheClassCountDiffers() throws IOException {
-        Trainer.start(tiny().epochs(1), dir.resolve("source"), TrainListener.NONE).run();
+        TrainSetup.start(tiny("--epochs", "1"), dir.resolve("source"), TrainListener.NONE).run();
         List<String> messages = new ArrayList<>();
-        TrainResult r = Trainer.start(tiny().epochs(1).syntheticClasses(3)
-                .weights(dir.resolve("source/last.ckpt").toString()), dir.resolve("tuned"), new TrainListener() {
+        TrainResult r = TrainSetup.start(tiny("--epochs", "1", "--synthetic-classes", "3", "--weights",
+                dir.resolve("source/last.ckpt").toString()), dir.resolve("tuned"), new TrainListener() {
                     @Override
-                    public void message(String line) {
-                        messages.add(line);
+                    public void started(List<String> description) {
+                        messages.addAll(description);
                     }
                 }).run();
         assertThat(r.status()).isEqualTo(TrainResult.Status.COMPLETED);
         assertThat(messages).anySatisfy(m -> assertThat(m).contains("new classifier head for 3 classes (the"
                 + " weights had 4)"));
-        assertThatThrownBy(() -> Trainer.start(tiny().model("resnet32").weights(dir.resolve("source/last.ckpt")
-                .toString()), dir.resolve("wrong"), TrainListener.NONE)).hasMessageContaining("missing key");
+        assertThatThrownBy(() -> TrainSetup.start(tiny("--model", "resnet32", "--weights",
+                dir.resolve("source/last.ckpt").toString()), dir.resolve("wrong"), TrainListener.NONE))
+                .hasMessageContaining("missing key");
         // a new head does not excuse a backbone that does not fit
-        assertThatThrownBy(() -> Trainer.start(tiny().model("resnet32").syntheticClasses(3).weights(
+        assertThatThrownBy(() -> TrainSetup.start(tiny("--model", "resnet32", "--synthetic-classes", "3", "--weights",
                 dir.resolve("source/last.ckpt").toString()), dir.resolve("wrong2"), TrainListener.NONE))
                 .hasMessageContaining("missing key(s): layer1.3.conv1.weight");
         assertThat(dir.resolve("wrong2")).doesNotExist();
@@ -162,36 +175,57 @@ class TrainerTest {
         Path run = Files.createDirectories(dir.resolve("crashed"));
         Files.writeString(run.resolve("config.json"), "{}");
         Files.writeString(run.resolve("train.log"), "killed in epoch 1\n");
-        assertThatThrownBy(() -> Trainer.resume(run, TrainListener.NONE, c -> c))
+        assertThatThrownBy(() -> TrainSetup.resume(run, TrainListener.NONE, c -> c))
                 .hasMessageContaining("never finished an epoch");
-        TrainResult r = Trainer.start(tiny().epochs(1), run, TrainListener.NONE).run();
+        TrainResult r = TrainSetup.start(tiny("--epochs", "1"), run, TrainListener.NONE).run();
         assertThat(r.history()).hasSize(1);
         assertThat(Files.readString(run.resolve("train.log"))).startsWith("killed in epoch 1");
-        TrainResult more = Trainer.resume(run, TrainListener.NONE, c -> c.epochs(2).dataDir("/elsewhere")).run();
+        TrainResult more = TrainSetup.resume(run, TrainListener.NONE, c -> c.with("--epochs", "2", "--data-dir", "/elsewhere")).run();
         assertThat(more.history()).hasSize(2);
         Path cosine = dir.resolve("cosine");
-        Trainer.start(tiny().epochs(1).schedule("cosine"), cosine, TrainListener.NONE).run();
-        assertThatThrownBy(() -> Trainer.resume(cosine, TrainListener.NONE, c -> c.epochs(3)))
+        TrainSetup.start(tiny("--epochs", "1", "--schedule", "cosine"), cosine, TrainListener.NONE).run();
+        assertThatThrownBy(() -> TrainSetup.resume(cosine, TrainListener.NONE, c -> c.with("--epochs", "3")))
                 .hasMessageContaining("its shape depends on the run's length");
     }
 
     @Test
     void everyRecipeOptionRuns() throws IOException {
         TrainConfig[] variants = {
-            tiny().optimizer("adamw").lr(1e-3).weightDecay(0.05).noDecayBnBias(true),
-            tiny().nesterov(true).labelSmoothing(0.1).gradClip(1.0).schedule("cosine").warmupEpochs(0.5),
-            tiny().schedule("onecycle").precision("bf16"),
-            tiny().schedule("multistep").milestones(List.of(1.0)).cutout(4).valSplit(32),
+            tiny("--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0.05", "--no-decay-bn-bias"),
+            tiny("--nesterov", "--label-smoothing", "0.1", "--grad-clip", "1.0", "--schedule", "cosine",
+                    "--warmup-epochs", "0.5"),
+            tiny("--schedule", "onecycle", "--precision", "bf16"),
+            tiny("--schedule", "multistep", "--milestones", "1", "--cutout", "4", "--val-split", "32"),
         };
         int i = 0;
         for (TrainConfig c : variants) {
-            TrainResult r = Trainer.start(c.epochs(2), dir.resolve("v" + i++), TrainListener.NONE).run();
+            TrainResult r = TrainSetup.start(c, dir.resolve("v" + i++), TrainListener.NONE).run();
             assertThat(r.history()).hasSize(2);
             assertThat(r.last().trainLoss()).isFinite();
         }
         assertThat(Files.readAllLines(dir.resolve("v3/metrics.csv")).get(0)).endsWith(",val_loss,val_acc");
         assertThat(Checkpoint.read(dir.resolve("v3/last.ckpt")).state().history.get(1).lr())
                 .isCloseTo(0.005, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
+    void partsBuiltByHandTrainToo() throws IOException {
+        Engine.start();
+        Datasets.Splits data = Datasets.forTraining(DataConfig.of(DatasetKind.SYNTHETIC, dir).withImageShape(3, 16, 16)
+                .withSynthetic(128, 4), Datasets.Listener.SILENT);
+        Engine.seed(1);
+        ResNet net = ResNets.create(ModelOptions.of("resnet20").withClasses(4));
+        Optimizer sgd = Optimizers.sgd(net, 0.05, 0.9, 5e-4);
+        Normalization norm = DatasetKind.SYNTHETIC.normalization(3);
+        DataLoader loader = new DataLoader(data.train(), DataLoader.Options.training(32, 1, norm, Augmentation.CIFAR));
+        TrainResult r = Trainer.builder(net, sgd, loader).epochs(2).precision(Precision.BF16)
+                .schedule(LrSchedule.cosine(0.05, 0, 0, 2L * loader.batchesPerEpoch()))
+                .evaluateOn(null, data.test(), norm, 64).start(dir.resolve("mine")).run();
+        assertThat(r.history()).hasSize(2);
+        assertThat(r.last().trainLoss()).isFinite();
+        assertThat(Checkpoint.read(dir.resolve("mine/last.ckpt")).config()).isNull();
+        assertThatThrownBy(() -> TrainSetup.resume(dir.resolve("mine"), TrainListener.NONE, c -> c))
+                .hasMessageContaining("records no configuration");
     }
 
     private static List<String> withoutTiming(List<?> rows) {

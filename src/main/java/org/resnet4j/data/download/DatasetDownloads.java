@@ -3,6 +3,7 @@ package org.resnet4j.data.download;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.resnet4j.data.DatasetKind;
@@ -63,7 +64,7 @@ public final class DatasetDownloads {
             FileListener listener) throws IOException {
         Plan plan = plan(kind, mirror);
         Path dir = plan.subdirectory().isEmpty() ? root : root.resolve(plan.subdirectory());
-        List<String> notes = new java.util.ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (RemoteFile f : plan.files()) {
             Downloader.Result r = Downloader.fetch(f, dir, allowMismatch, (done, total) ->
                     listener.progress(f.fileName(), done, total));

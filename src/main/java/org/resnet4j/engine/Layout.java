@@ -1,0 +1,59 @@
+package org.resnet4j.engine;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+import org.resnet4j.model.Architecture;
+
+/**
+ * The memory layout of activations and weights: NCHW or channels-last (NHWC), which give the same results and differ
+ * only in speed; {@link #AUTO} picks the faster one for the model and precision.
+ */
+public enum Layout {
+    AUTO, NCHW, CHANNELS_LAST;
+
+    /**
+     * Whether nets of this layout run channels-last with the same results as NCHW under libtorch 2.10's oneDNN
+     * (3.7.1). Planning oneDNN's brgemm kernels divides by a cache size that some virtual CPUs do not report: 1×1
+     * convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
+     * model/Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
+     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training is
+     * tested against NCHW, use it.
+     */
+    public static boolean supported(Architecture a) {
+        return a.block().expansion() == 1 && !a.transitions();
+    }
+
+    /**
+     * Whether channels-last is also the faster layout, as measured on a 2-core AVX-512 CPU (docs/benchmarks.md): for
+     * the narrow 6n+2 nets (at most 64 channels) always; for wider nets only when training in bfloat16. oneDNN's NCHW
+     * fp32 kernels are faster at 128–512 channels (ResNet-18 training +21 %, inference +37 %), its channels-last ones
+     * below that (ResNet-20 training +25 %).
+     */
+    static boolean faster(Architecture a, boolean bf16Training) {
+        return supported(a) && (bf16Training || Arrays.stream(a.widths()).max().orElse(0) <= 64);
+    }
+
+    /**
+     * Whether a model of architecture {@code a} runs channels-last under this choice; asking for channels-last where
+     * it is not {@link #supported} is refused.
+     */
+    public boolean channelsLast(Architecture a, boolean bf16Training) {
+        return switch (this) {
+            case AUTO -> faster(a, bf16Training);
+            case NCHW -> false;
+            case CHANNELS_LAST -> {
+                if (!supported(a)) {
+                    throw new IllegalArgumentException(a.name() + " cannot run channels-last: oneDNN 3.7.1 computes"
+                            + " some of its convolutions wrong or crashes in that layout (docs/engine-notes.md)");
+                }
+                yield true;
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,88 @@
+package org.resnet4j.io;
+
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import org.resnet4j.config.ConfigJson;
+import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.data.Normalization;
+import org.resnet4j.data.Preprocessing;
+import org.resnet4j.model.InitScheme;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.Shortcut;
+
+/**
+ * What a weights file says about the model it holds (kept in its metadata as JSON): its options, class names, and
+ * how its input was prepared (null when unknown).
+ */
+public record ModelInfo(ModelOptions options, List<String> classNames, Preprocessing preprocessing) {
+    /** Metadata key of the description in safetensors files written by resnet4j. */
+    public static final String KEY = "resnet4j.model";
+
+    public ModelInfo {
+        classNames = classNames == null ? List.of() : List.copyOf(classNames);
+    }
+
+    public String toJson() {
+        Input input = null;
+        if (preprocessing != null) {
+            Preprocessing p = preprocessing;
+            input = new Input(p.dataset(), new int[] {p.channels(), p.height(), p.width()}, p.fit(),
+                    p.normalization().mean(), p.normalization().std());
+        }
+        ModelOptions o = options;
+        try {
+            return ConfigJson.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(new Stored(o.name(), o.inChannels(), o.numClasses(), o.shortcut(),
+                            o.zeroInitResidual(), o.init(), classNames, input));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads a description; {@code source} names the file in the error. */
+    public static ModelInfo fromJson(String json, String source) throws WeightsFormatException {
+        Stored s;
+        try {
+            s = ConfigJson.MAPPER.readValue(json, Stored.class);
+        } catch (JsonProcessingException e) {
+            throw new WeightsFormatException(source + ": unreadable model description (" + e.getOriginalMessage()
+                    + ")", e);
+        }
+        try {
+            ModelOptions base = ModelOptions.of(s.name());
+            ModelOptions o = base.withInChannels(s.inChannels()).withClasses(s.classes()).withShortcut(s.shortcut())
+                    .withZeroInitResidual(s.zeroInitResidual()).withInit(s.init() != null ? s.init() : base.init());
+            Preprocessing p = null;
+            if (s.input() != null) {
+                Input in = s.input();
+                p = new Preprocessing(in.dataset(), in.shape()[0], in.shape()[1], in.shape()[2], in.fit(),
+                        new Normalization(in.mean(), in.std()));
+            }
+            return new ModelInfo(o, s.classNames(), p);
+        } catch (IllegalArgumentException e) {
+            throw new WeightsFormatException(source + ": invalid model description (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The stored form, field for field the JSON resnet4j has always written. */
+    private record Stored(String name, int inChannels, int classes, Shortcut shortcut, boolean zeroInitResidual,
+            InitScheme init, List<String> classNames, Input input) {
+        Stored {
+            if (name == null || shortcut == null) {
+                throw new IllegalArgumentException("the description lacks the model's name or shortcut option");
+            }
+        }
+    }
+
+    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std) {
+        Input {
+            if (dataset == null || fit == null || shape == null || shape.length != 3 || mean == null || std == null) {
+                throw new IllegalArgumentException("the input description lacks the dataset, shape, fit or"
+                        + " normalisation");
+            }
+        }
+    }
+}

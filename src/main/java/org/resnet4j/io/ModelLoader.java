@@ -1,0 +1,78 @@
+package org.resnet4j.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.bytedeco.pytorch.Tensor;
+import org.resnet4j.data.Preprocessing;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNets;
+import org.resnet4j.model.Shortcut;
+
+/**
+ * Builds the model a weights file holds: from the file's own description, or, for a state dict exported from
+ * PyTorch, from the variant a user names and the shapes of the weights themselves.
+ */
+public final class ModelLoader {
+    private ModelLoader() {
+    }
+
+    /**
+     * A model built from a weights file, the class names the file carries (empty when it has none) and its input
+     * preparation (null when the file does not say).
+     */
+    public record LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing) {
+        public LoadedModel {
+            classNames = List.copyOf(classNames);
+        }
+    }
+
+    /**
+     * Builds the model the file at {@code path} holds and loads it strictly. The file's own description wins;
+     * without one {@code name} says which variant it is.
+     */
+    public static LoadedModel load(Path path, String name) throws IOException {
+        TensorFile file = Weights.read(path);
+        Optional<ModelInfo> info = Weights.modelInfo(path, file);
+        ModelOptions options;
+        if (info.isPresent() && (name == null || name.equalsIgnoreCase(info.get().options().name()))) {
+            options = info.get().options();
+        } else if (info.isPresent()) {
+            throw new WeightsFormatException(path + " holds a " + info.get().options().name() + ", not a " + name);
+        } else if (name == null) {
+            throw new WeightsFormatException(path + " does not say which model it holds; name it with --model");
+        } else {
+            options = inferOptions(ModelOptions.of(name), file.tensors());
+        }
+        ResNet net = ResNets.create(options);
+        StateDict.load(net, file.tensors(), true);
+        return new LoadedModel(net, info.map(ModelInfo::classNames).orElse(List.of()),
+                info.map(ModelInfo::preprocessing).orElse(null));
+    }
+
+    /**
+     * The options of a state dict without a description: class and input-channel counts read off the classifier's
+     * and the first convolution's shapes, and option B where projection weights exist.
+     */
+    static ModelOptions inferOptions(ModelOptions base, Map<String, Tensor> tensors) {
+        ModelOptions o = base;
+        Tensor fc = tensors.get("fc.weight");
+        if (fc != null && fc.dim() == 2) {
+            o = o.withClasses((int) fc.size(0));
+        }
+        Tensor conv1 = tensors.get("conv1.weight");
+        if (conv1 != null && conv1.dim() == 4) {
+            o = o.withInChannels((int) conv1.size(1));
+        }
+        // an option-A net has no projection weights; any "<name>.0.weight" under a block means option B
+        String marker = "." + o.architecture().shortcutName() + ".0.weight";
+        if (o.shortcut() == Shortcut.A && tensors.keySet().stream().anyMatch(k -> k.endsWith(marker))) {
+            o = o.withShortcut(Shortcut.B);
+        }
+        return o;
+    }
+}

@@ -1,0 +1,91 @@
+package org.resnet4j.train;
+
+import java.util.Locale;
+
+import picocli.CommandLine.Option;
+
+/** The optimiser and the loss. */
+public record OptimSettings(
+        @Option(names = "--optimizer", paramLabel = "sgd|adamw", defaultValue = "sgd",
+                description = "optimiser (default ${DEFAULT-VALUE})") Kind optimizer,
+        @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.1",
+                description = "learning rate (default ${DEFAULT-VALUE}); one-cycle's peak") double lr,
+        @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9",
+                description = "SGD momentum (default ${DEFAULT-VALUE})") double momentum,
+        @Option(names = "--nesterov", description = "Nesterov momentum") boolean nesterov,
+        @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "5e-4",
+                description = "weight decay (default ${DEFAULT-VALUE})") double weightDecay,
+        @Option(names = "--no-decay-bn-bias",
+                description = "exempt BatchNorm weights and biases from weight decay") boolean noDecayBnBias,
+        @Option(names = "--betas", paramLabel = "B1,B2", defaultValue = "0.9,0.999",
+                description = "AdamW betas (default ${DEFAULT-VALUE})") Betas betas,
+        @Option(names = "--eps", paramLabel = "EPS", defaultValue = "1e-8",
+                description = "AdamW epsilon (default ${DEFAULT-VALUE})") double eps,
+        @Option(names = "--label-smoothing", paramLabel = "E", defaultValue = "0",
+                description = "label smoothing (default ${DEFAULT-VALUE})") double labelSmoothing,
+        @Option(names = "--grad-clip", paramLabel = "NORM", defaultValue = "0",
+                description = "clip the gradient norm (default off)") double gradClip) {
+
+    /** The optimisers resnet4j trains with: libtorch's own, which follow PyTorch's update rules. */
+    public enum Kind {
+        SGD, ADAMW;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** AdamW's moment decay rates, written {@code beta1,beta2}. */
+    public record Betas(double beta1, double beta2) {
+        public Betas {
+            if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
+                throw new IllegalArgumentException("AdamW betas must be in [0, 1), got " + beta1 + "," + beta2);
+            }
+        }
+
+        public static Betas parse(String text) {
+            String[] p = text.split(",");
+            try {
+                if (p.length == 2) {
+                    return new Betas(Double.parseDouble(p[0].trim()), Double.parseDouble(p[1].trim()));
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException("'" + text + "' is not two numbers like 0.9,0.999");
+        }
+
+        @Override
+        public String toString() {
+            return beta1 + "," + beta2;
+        }
+    }
+
+    public OptimSettings {
+        require(lr > 0 && Double.isFinite(lr), "--lr must be positive, got " + lr);
+        require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
+        require(!nesterov || momentum > 0, "Nesterov momentum needs --momentum > 0");
+        require(weightDecay >= 0, "--weight-decay cannot be negative, got " + weightDecay);
+        require(eps > 0, "--eps must be positive, got " + eps);
+        require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got "
+                + labelSmoothing);
+        require(gradClip >= 0, "--grad-clip cannot be negative, got " + gradClip);
+    }
+
+    static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** A one-line description, for logs. */
+    public String describe() {
+        String opt = optimizer == Kind.SGD
+                ? String.format(Locale.ROOT, "SGD lr %s momentum %s%s", lr, momentum, nesterov ? " (Nesterov)" : "")
+                : String.format(Locale.ROOT, "AdamW lr %s betas (%s, %s)", lr, betas.beta1(), betas.beta2());
+        return opt + " weight decay " + weightDecay + (noDecayBnBias ? " (not on BN and biases)" : "")
+                + (labelSmoothing > 0 ? ", label smoothing " + labelSmoothing : "")
+                + (gradClip > 0 ? ", gradient clipping " + gradClip : "");
+    }
+}

@@ -1,0 +1,193 @@
+package org.resnet4j.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.data.Augmentation;
+import org.resnet4j.data.DataConfig;
+import org.resnet4j.data.DataLoader;
+import org.resnet4j.data.Dataset;
+import org.resnet4j.data.Datasets;
+import org.resnet4j.data.Preprocessing;
+import org.resnet4j.engine.Engine;
+import org.resnet4j.eval.Evaluator;
+import org.resnet4j.io.LoadReport;
+import org.resnet4j.io.StateDict;
+import org.resnet4j.io.Weights;
+import org.resnet4j.io.WeightsMismatchException;
+import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNets;
+
+/**
+ * Assembles what a run trains with from its {@link TrainConfig}: the engine, the data, the model (fresh, fine-tuned
+ * from weights, or restored from a checkpoint), its layout, the optimiser, the loader and the schedule. The command
+ * line, the experiments and Java users start and resume runs here.
+ */
+public final class TrainSetup {
+    private TrainSetup() {
+    }
+
+    /** Starts a new run of {@code config} in {@code out}, which must not hold one already. */
+    public static Trainer start(TrainConfig config, Path out, TrainListener listener) throws IOException {
+        TrainConfig c = config.run().seed() != null ? config
+                : config.withSeed(new SecureRandom().nextLong() & ((1L << 53) - 1)); // recorded, so it can repeat
+        boolean existed = Files.exists(out);
+        RunDirectory dir = RunDirectory.create(out);
+        try {
+            TrainParts parts = assemble(c, null, listener);
+            dir.writeConfig(parts.config());
+            return new Trainer(parts, dir, new TrainState(), listener);
+        } catch (IOException | RuntimeException e) {
+            if (!existed) {
+                dir.delete(); // a run that never started leaves no folder behind
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Continues the run in {@code runDir} from its last checkpoint. {@code change} may change how long and on what
+     * resources it runs ({@link TrainConfig#RESOURCES}); the recipe itself stays as recorded, and the number of
+     * epochs can change only where the schedule's shape does not depend on it.
+     */
+    public static Trainer resume(Path runDir, TrainListener listener, UnaryOperator<TrainConfig> change)
+            throws IOException {
+        RunDirectory dir = RunDirectory.existing(runDir);
+        Checkpoint.Contents c = Checkpoint.read(dir.path(RunDirectory.LAST));
+        TrainConfig recorded = c.config();
+        if (recorded == null) {
+            throw new IllegalArgumentException(dir.path(RunDirectory.LAST) + " records no configuration (a run"
+                    + " assembled in Java); resume it with the same parts through new Trainer(...)");
+        }
+        TrainConfig changed = change.apply(recorded);
+        List<String> recipe = recorded.differences(changed, TrainConfig.RESOURCES);
+        if (!recipe.isEmpty()) {
+            throw new IllegalArgumentException("a resumed run keeps its recipe, so " + String.join(", ", recipe)
+                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers and --data-dir can (see "
+                    + dir.path(RunDirectory.CONFIG) + ")");
+        }
+        int epochs = changed.run().epochs();
+        if (epochs != recorded.run().epochs() && recorded.schedule().schedule().dependsOnLength()) {
+            throw new IllegalArgumentException("--epochs cannot change on resume with the "
+                    + recorded.schedule().schedule() + " schedule: its shape depends on the run's length");
+        }
+        int done = c.state().history.size();
+        if (epochs < done) {
+            throw new IllegalArgumentException("the run has already finished " + done + " epochs; --epochs " + epochs
+                    + " is fewer");
+        }
+        TrainParts parts = assemble(changed, c, listener);
+        dir.writeConfig(parts.config());
+        return new Trainer(parts, dir, c.state(), listener);
+    }
+
+    /** Builds the parts of {@code config}, restoring {@code resume}'s weights and optimiser state when given. */
+    static TrainParts assemble(TrainConfig config, Checkpoint.Contents resume, TrainListener listener)
+            throws IOException {
+        List<String> notes = new ArrayList<>();
+        config.engine().start();
+        RunSettings run = config.run();
+        if (run.deterministic()) {
+            torch.globalContext().setDeterministicAlgorithms(true, false);
+            torch.globalContext().setDeterministicMkldnn(true);
+        }
+        DataConfig dataConfig = config.dataConfig();
+        // the resolved location is recorded, so a resumed run reads the same data wherever it is started from
+        TrainConfig resolved = config.with("--data-dir", dataConfig.root().toAbsolutePath().toString());
+        Datasets.Splits data = Datasets.forTraining(dataConfig, new Datasets.Listener() {
+            @Override
+            public void note(String message) {
+                notes.add(message);
+            }
+        });
+        List<String> classes = data.train().classNames();
+        if (resume != null && !resume.checkpoint().classNames().equals(classes)) {
+            throw new IllegalArgumentException("the data's classes " + classes + " differ from the checkpoint's "
+                    + resume.checkpoint().classNames());
+        }
+        Engine.seed(run.seed());
+        ResNet net = ResNets.create(config.modelOptions().withInChannels(data.train().channels())
+                .withClasses(data.train().numClasses()));
+        if (resume != null) {
+            StateDict.load(net, resume.model(), true);
+        } else if (config.model().weights() != null) {
+            notes.add(fineTuneFrom(net, config.model().weights()));
+        }
+        boolean channelsLast = run.layout().channelsLast(net.architecture(), run.precision().isBf16());
+        if (channelsLast) {
+            net.toChannelsLast();
+        }
+        Optimizer optimizer = Optimizers.create(net, config.optim());
+        if (resume != null) {
+            Optimizers.loadState(optimizer, resume.optimizer());
+        }
+        Augmentation aug = config.augment().of(dataConfig);
+        int workers = config.data().dataWorkers();
+        DataLoader loader = new DataLoader(data.train(), new DataLoader.Options(run.batchSize(), true, false, workers,
+                2 * workers + 1, run.seed(), dataConfig.normalization(), aug, channelsLast));
+        int batches = run.limitTrainBatches() > 0 ? Math.min(loader.batchesPerEpoch(), run.limitTrainBatches())
+                : loader.batchesPerEpoch();
+        Evaluation evaluation = new Evaluation(data.val(), data.test(), new Evaluator(run.evalBatchSize(), workers,
+                run.evalTta(), run.precision()), dataConfig.normalization(), run.limitEvalBatches() * run.evalBatchSize());
+        TrainStep step = new TrainStep(net, optimizer, run.precision(), config.optim().labelSmoothing(),
+                config.optim().gradClip());
+        List<String> description = new ArrayList<>(notes);
+        description.addAll(describe(resolved, net, data, dataConfig, aug, batches, channelsLast));
+        return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),
+                run.epochs(), batches), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
+                Preprocessing.of(dataConfig), description);
+    }
+
+    /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
+    private static String fineTuneFrom(ResNet net, Path weights) throws IOException {
+        Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(weights).tensors());
+        Tensor fc = source.get("fc.weight");
+        long classes = net.options().numClasses();
+        boolean newHead = fc != null && fc.dim() == 2 && fc.size(0) != classes;
+        if (newHead) {
+            source.remove("fc.weight");
+            source.remove("fc.bias");
+            // everything but the new head must fit, checked before a single weight is copied
+            LoadReport r = StateDict.check(net, source);
+            if (!r.unexpected().isEmpty() || !r.mismatched().isEmpty()
+                    || !List.of("fc.weight", "fc.bias").containsAll(r.missing())) {
+                throw new WeightsMismatchException(r);
+            }
+        }
+        LoadReport r = StateDict.load(net, source, !newHead);
+        return "fine-tuning from " + weights + ": " + r.loaded().size() + " tensors loaded" + (newHead
+                ? ", with a new classifier head for " + classes + " classes (the weights had " + fc.size(0) + ")" : "");
+    }
+
+    private static List<String> describe(TrainConfig c, ResNet net, Datasets.Splits data, DataConfig dataConfig,
+            Augmentation aug, int batches, boolean channelsLast) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "model %s (%s), %,d parameters, %d classes", net.options().name(),
+                net.architecture().description(), net.parameterCount(), net.options().numClasses()));
+        Dataset t = data.train();
+        lines.add(String.format(Locale.ROOT, "data %s in %s: %d training, %s, %d test images of %dx%dx%d",
+                dataConfig.kind().id(), Datasets.location(dataConfig), t.size(), data.val() == null ? "no validation"
+                        : data.val().size() + " validation", data.test().size(), t.channels(), t.height(), t.width()));
+        lines.add(data.validation() + "; best checkpoint by " + (data.val() != null ? "validation" : "test")
+                + " accuracy");
+        lines.add("augmentation: " + aug + "; normalisation mean " + Arrays.toString(dataConfig.normalization().mean())
+                + " std " + Arrays.toString(dataConfig.normalization().std()));
+        lines.add("recipe: " + c.describe() + "; " + batches + " steps per epoch; memory layout "
+                + (channelsLast ? "channels-last" : "NCHW"));
+        lines.add(String.format(Locale.ROOT, "seed %d%s, %d threads, %d data worker(s)", c.run().seed(),
+                c.run().deterministic() ? " (deterministic)" : "", Engine.threads(), c.data().dataWorkers()));
+        return lines;
+    }
+}

@@ -1,0 +1,57 @@
+package org.resnet4j.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+class RecipeTest {
+    private static final Offset<Double> EXACT = Offset.offset(1e-12);
+
+    @Test
+    void thePaperRecipeIsSection42() {
+        TrainConfig c = Recipe.PAPER.applyTo(TrainConfig.reference());
+        assertThat(c.model().model()).isEqualTo("resnet20");
+        assertThat(c.optim().lr()).isEqualTo(0.1);
+        assertThat(c.optim().weightDecay()).isEqualTo(1e-4);
+        assertThat(c.optim().momentum()).isEqualTo(0.9);
+        assertThat(c.data().valSplit()).isEqualTo(5000);
+        assertThat(c.schedule().milestoneSteps()).containsExactly(32_000L, 48_000L);
+        // 45,000 images in batches of 128: 352 steps an epoch, so 182 epochs are the paper's 64k iterations
+        assertThat(c.run().epochs() * 352L).isBetween(64_000L, 64_500L);
+        LrSchedule s = LrSchedule.of(c.schedule(), c.optim().lr(), c.run().epochs(), 352);
+        assertThat(s.lr(31_999)).isEqualTo(0.1);
+        assertThat(s.lr(32_000)).isCloseTo(0.01, Offset.offset(1e-15));
+        assertThat(s.lr(48_000)).isCloseTo(0.001, Offset.offset(1e-15));
+        assertThat(Recipe.REFERENCE.applyTo(TrainConfig.reference())).isEqualTo(TrainConfig.reference());
+        assertThatThrownBy(() -> Recipe.parse("turbo")).hasMessageContaining("unknown recipe");
+        TrainConfig fast = Recipe.parse("FAST").applyTo(TrainConfig.reference());
+        assertThat(fast.model().model()).isEqualTo("resnet9");
+        assertThat(fast.describe()).contains("one-cycle", "label smoothing 0.2", "bf16", "flip-TTA evaluation");
+    }
+
+    @Test
+    void schedulesFollowPyTorchsFormulas() {
+        TrainConfig c = TrainConfig.reference().with("--lr", "0.4", "--epochs", "10");
+        LrSchedule cosine = schedule(c.with("--schedule", "cosine", "--min-lr", "0"));
+        assertThat(cosine.lr(0)).isEqualTo(0.4);
+        assertThat(cosine.lr(500)).isCloseTo(0.2, EXACT);
+        LrSchedule warm = schedule(c.with("--schedule", "cosine", "--warmup-epochs", "1"));
+        assertThat(warm.lr(0)).isCloseTo(0.004, EXACT);
+        assertThat(warm.lr(99)).isCloseTo(0.4, EXACT);
+        // OneCycleLR(max_lr=0.4, total_steps=1000, pct_start=0.3): starts at max/25, peaks at step 299
+        LrSchedule one = schedule(c.with("--schedule", "onecycle"));
+        assertThat(one.lr(0)).isCloseTo(0.016, EXACT);
+        assertThat(one.lr(299)).isCloseTo(0.4, EXACT);
+        assertThat(one.lr(999)).isCloseTo(0.016 / 1e4, EXACT);
+        LrSchedule multi = schedule(c.with("--schedule", "multistep", "--milestones", "2,5.5"));
+        assertThat(multi.lr(199)).isEqualTo(0.4);
+        assertThat(multi.lr(200)).isCloseTo(0.04, EXACT);
+        assertThat(multi.lr(550)).isCloseTo(0.004, EXACT);
+    }
+
+    private static LrSchedule schedule(TrainConfig c) {
+        return LrSchedule.of(c.schedule(), c.optim().lr(), c.run().epochs(), 100);
+    }
+}
