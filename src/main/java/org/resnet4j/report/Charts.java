@@ -6,6 +6,7 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -32,11 +33,12 @@ public final class Charts {
     public record Series(String name, double[] x, double[] y, Color color, boolean dashed) {
     }
 
+    /** One line per series; the legend stands beside the plot, where it can hide no curve. */
     public static XYChart lines(String title, String xLabel, String yLabel, List<Series> series, boolean logY) {
-        XYChart chart = new XYChartBuilder().width(760).height(420).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel)
+        XYChart chart = new XYChartBuilder().width(900).height(420).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel)
                 .build();
         style(chart.getStyler());
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setYAxisLogarithmic(logY);
         for (Series s : series) {
             XYSeries xy = chart.addSeries(s.name(), s.x(), s.y());
@@ -70,7 +72,7 @@ public final class Charts {
             }
         }
         List<String> rows = new ArrayList<>(names);
-        java.util.Collections.reverse(rows); // the first class at the top
+        Collections.reverse(rows); // the first class at the top
         int size = Math.max(520, 60 + 48 * k);
         HeatMapChart chart = new HeatMapChartBuilder().width(size + 140).height(size).title(title)
                 .xAxisTitle("predicted class").yAxisTitle("true class").build();

@@ -1,5 +1,7 @@
 package org.resnet4j.train;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -9,6 +11,24 @@ import java.util.List;
  */
 public interface TrainListener {
     TrainListener NONE = new TrainListener() { };
+
+    /** {@code listeners} heard as one, in order (the list may grow while the run goes on). */
+    static TrainListener all(List<TrainListener> listeners) {
+        return (TrainListener) Proxy.newProxyInstance(TrainListener.class.getClassLoader(),
+                new Class<?>[] {TrainListener.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return method.invoke(listeners, args);
+                    }
+                    for (TrainListener l : listeners) {
+                        try {
+                            method.invoke(l, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause(); // a listener's own exception, as if called directly
+                        }
+                    }
+                    return null;
+                });
+    }
 
     /** Once, before the first step: a description of the run, line by line. */
     default void started(List<String> description) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Optimizer;
@@ -27,7 +28,8 @@ public final class Trainer {
     private final TrainParts parts;
     private final RunDirectory dir;
     private final TrainState state;
-    private final TrainListeners listeners = new TrainListeners();
+    private final List<TrainListener> added = new CopyOnWriteArrayList<>();
+    private final TrainListener listeners = TrainListener.all(added);
     private volatile boolean stopRequested;
 
     /** A run at {@code state} (a fresh {@link TrainState} to start, a checkpoint's to resume). */
@@ -35,13 +37,14 @@ public final class Trainer {
         this.parts = parts;
         this.dir = dir;
         this.state = state;
-        listeners.add(new RunLog(dir.openLog()));
-        listeners.add(listener);
+        added.add(new RunLog(dir.openLog()));
+        added.add(listener);
     }
 
     /**
      * A trainer for parts built by hand: {@code net} trained by {@code optimizer} on {@code loader}'s batches; the
-     * rest has defaults (one epoch, the optimiser's learning rate throughout, fp32, no evaluation split but test).
+     * rest has defaults (one epoch, the optimiser's learning rate throughout, fp32). Listeners join with
+     * {@link #addListener}; anything more (label smoothing, clipping, limits) goes into {@link TrainParts} itself.
      */
     public static Builder builder(ResNet net, Optimizer optimizer, DataLoader loader) {
         return new Builder(net, optimizer, loader);
@@ -49,7 +52,7 @@ public final class Trainer {
 
     /** Adds a listener, heard after those already there. */
     public Trainer addListener(TrainListener listener) {
-        listeners.add(listener);
+        added.add(listener);
         return this;
     }
 
@@ -203,15 +206,11 @@ public final class Trainer {
         private final DataLoader loader;
         private LrSchedule schedule;
         private Precision precision = Precision.FP32;
-        private double labelSmoothing;
-        private double gradClip;
         private int epochs = 1;
-        private long maxSteps;
         private Dataset val;
         private Dataset test;
         private Normalization normalization;
         private int evalBatchSize = 256;
-        private TrainListener listener = TrainListener.NONE;
 
         private Builder(ResNet net, Optimizer optimizer, DataLoader loader) {
             this.net = net;
@@ -229,23 +228,8 @@ public final class Trainer {
             return this;
         }
 
-        public Builder labelSmoothing(double epsilon) {
-            labelSmoothing = epsilon;
-            return this;
-        }
-
-        public Builder gradClip(double maxNorm) {
-            gradClip = maxNorm;
-            return this;
-        }
-
         public Builder epochs(int n) {
             epochs = n;
-            return this;
-        }
-
-        public Builder maxSteps(long n) {
-            maxSteps = n;
             return this;
         }
 
@@ -258,11 +242,6 @@ public final class Trainer {
             return this;
         }
 
-        public Builder listener(TrainListener l) {
-            listener = l;
-            return this;
-        }
-
         /** The trainer of a new run in {@code out}, which must not hold one already. */
         public Trainer start(Path out) throws IOException {
             if (test == null) {
@@ -270,11 +249,10 @@ public final class Trainer {
             }
             double lr = optimizer.param_groups().get(0).options().get_lr();
             LrSchedule s = schedule != null ? schedule : step -> lr;
-            TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, labelSmoothing,
-                    gradClip), s, loader, loader.batchesPerEpoch(), epochs, maxSteps, new Evaluation(val, test,
-                    new Evaluator(evalBatchSize, 1, false, precision), normalization, 0), null, test.classNames(),
-                    null, List.of());
-            return new Trainer(parts, RunDirectory.create(out), new TrainState(), listener);
+            TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, 0, 0), s, loader,
+                    loader.batchesPerEpoch(), epochs, 0, new Evaluation(val, test, new Evaluator(evalBatchSize, 1,
+                    false, precision), normalization, 0), null, test.classNames(), null, List.of());
+            return new Trainer(parts, RunDirectory.create(out), new TrainState(), TrainListener.NONE);
         }
     }
 }
