@@ -35,10 +35,14 @@ public final class StateDict {
         return out;
     }
 
+    /**
+     * The dict's items are references into the dict, which dangle once the dict is collected: each tensor gets a
+     * handle of its own (a new reference to the same tensor, no data copied).
+     */
     private static void putAll(Map<String, Tensor> out, String prefix, StringTensorDict dict) {
         for (long i = 0; i < dict.size(); i++) {
             String name = dict.get(i).key().getString();
-            out.put(prefix.isEmpty() ? name : prefix + "." + name, dict.get(i).value());
+            out.put(prefix.isEmpty() ? name : prefix + "." + name, new Tensor(dict.get(i).value()));
         }
     }
 

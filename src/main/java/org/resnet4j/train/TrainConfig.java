@@ -36,8 +36,12 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
             AugmentSettings.class, OptimSettings.class, ScheduleSettings.class, RunSettings.class,
             EngineSettings.class);
 
-    /** What a resumed run may change: how long and on what resources it runs, and where the data lies. */
-    public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "dataWorkers", "dataDir");
+    /**
+     * What a resumed run may change: how long and on what resources it runs, where the data lies, and what it does at
+     * a non-finite step (a run that diverged may go on skipping such steps).
+     */
+    public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "dataWorkers", "dataDir",
+            "onNonfinite");
 
     public TrainConfig {
         OptimSettings.require(schedule.minLr() < optim.lr(), "--min-lr (" + schedule.minLr()
