@@ -1,6 +1,7 @@
 package org.resnet4j.data;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +75,9 @@ public final class Datasets {
     }
 
     private static Dataset read(DataConfig c, Split split, Listener listener) throws IOException {
+        if (c.kind() != DatasetKind.SYNTHETIC && Files.exists(c.root()) && !Files.isDirectory(c.root())) {
+            throw new DataFormatException(c.root() + ": a file where the data folder was expected (--data-dir)");
+        }
         switch (c.kind()) {
             case SYNTHETIC:
                 int n = split == Split.TRAIN ? c.syntheticSize() : Math.max(1, c.syntheticSize() / 5);

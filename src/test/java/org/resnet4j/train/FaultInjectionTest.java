@@ -26,18 +26,20 @@ class FaultInjectionTest {
     private static final List<String> RUN = List.of("--model", "resnet20", "--dataset", "synthetic",
             "--synthetic-size", "64", "--synthetic-classes", "4", "--image-size", "16", "--batch-size", "16",
             "--epochs", "30", "--seed", "7", "--threads", "1", "--data-workers", "1", "--deterministic");
-    /** Kills at named moments: starting, after metrics.csv and before any checkpoint, inside each checkpoint write. */
+    /**
+     * Kills at named moments: starting, after metrics.csv and before any checkpoint, inside the first best.ckpt write
+     * (the only one sure to come: later ones wait for a better accuracy), inside each stage of a last.ckpt write.
+     */
     private static final List<String> SCHEDULE = List.of("replaced:config.json#1", "replaced:metrics.csv#1",
-            "header:best.ckpt#1", "replaced:best.ckpt#1", "header:last.ckpt#2", "unsynced:last.ckpt#2",
-            "synced:last.ckpt#2", "rotated:last.ckpt#2", "replaced:last.ckpt#2", "replaced:metrics.csv#2",
-            "unsynced:best.ckpt#1", "rotated:last.ckpt#1");
-    /** The moments of each file's write (see AtomicFile, SafeTensors). */
+            "header:best.ckpt#1", "unsynced:best.ckpt#1", "synced:best.ckpt#1", "replaced:best.ckpt#1",
+            "header:last.ckpt#2", "unsynced:last.ckpt#2", "synced:last.ckpt#2", "rotated:last.ckpt#2",
+            "replaced:last.ckpt#2", "replaced:metrics.csv#2");
+    /** The moments of the files written every epoch (see AtomicFile, SafeTensors). */
     private static final Map<String, List<String>> STAGES = Map.of(
             "last.ckpt", List.of("header", "unsynced", "synced", "rotated", "replaced"),
-            "best.ckpt", List.of("header", "unsynced", "synced", "replaced"),
             "metrics.csv", List.of("unsynced", "synced", "replaced"));
     private static final int RANDOM_POINTS = 8;
-    private static final int RANDOM_TIMES = 6;
+    private static final int RANDOM_TIMES = 4;
 
     @TempDir
     Path dir;
@@ -45,7 +47,8 @@ class FaultInjectionTest {
     private Process start(Path run, String pauseAt, String name) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", cp));
+        // C1 only: these short-lived children spend more time compiling than running otherwise
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-cp", cp));
         if (pauseAt != null) {
             cmd.add("-Dresnet4j.pause-at=" + pauseAt);
         }
