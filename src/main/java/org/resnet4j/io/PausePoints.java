@@ -27,7 +27,8 @@ public final class PausePoints {
         int hash = SPEC.lastIndexOf('#');
         String wanted = hash < 0 ? SPEC : SPEC.substring(0, hash);
         int nth = hash < 0 ? 1 : Integer.parseInt(SPEC.substring(hash + 1));
-        if (!wanted.equals(point) || ARRIVALS.computeIfAbsent(point, p -> new AtomicInteger()).incrementAndGet() != nth) {
+        if (!wanted.equals(point)
+                || ARRIVALS.computeIfAbsent(point, p -> new AtomicInteger()).incrementAndGet() != nth) {
             return;
         }
         System.err.println("resnet4j: paused at " + point);
