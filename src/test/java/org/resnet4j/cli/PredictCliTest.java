@@ -154,7 +154,7 @@ class PredictCliTest {
         }
         String html = Files.readString(Path.of(o.get("html").asText()));
         assertThat(html).contains("resnet4j run: resnet20 on synthetic", "data:image/png;base64,", "Confusion matrix",
-                "best epoch");
+                "best epoch", "<tr><th>--model</th><td>resnet20</td></tr>");
     }
 
     @Test
