@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Where a training or evaluation loop takes its batches from, epoch by epoch: the in-memory {@link DataLoader}, a
  * streaming folder ({@link org.resnet4j.data.stream.StreamingLoader}) or tar shards
- * ({@link org.resnet4j.data.stream.ShardLoader}).
+ * ({@link org.resnet4j.data.shard.ShardLoader}).
  */
 public interface BatchSource extends AutoCloseable {
     /** Batches in each epoch (what schedules count with). */

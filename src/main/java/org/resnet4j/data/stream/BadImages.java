@@ -49,7 +49,7 @@ public final class BadImages {
     }
 
     /** Records a bad image met in {@code epoch}. */
-    void record(int epoch, String file, Throwable reason) {
+    public void record(int epoch, String file, Throwable reason) {
         perEpoch.computeIfAbsent(epoch, e -> new AtomicLong()).incrementAndGet();
         total.incrementAndGet();
         if (reported.add(file)) {

@@ -80,7 +80,7 @@ public final class StreamingLoader implements BatchSource {
     private final Options options;
     private final BadImages bad;
     private final ExecutorService workers;
-    private final SampleWriter.Registry<Worker> registry = new SampleWriter.Registry<>();
+    private final SampleBatch.Registry<Worker> registry = new SampleBatch.Registry<>();
     private final ThreadLocal<Worker> worker;
     private final float[][] lut;
 
@@ -145,7 +145,7 @@ public final class StreamingLoader implements BatchSource {
         int from = b * options.batchSize();
         int to = Math.min(order.length, from + options.batchSize());
         Worker w = worker.get();
-        SampleWriter out = new SampleWriter(to - from, options.layout(), options.transform().size());
+        SampleBatch out = new SampleBatch(to - from, options.layout(), options.transform().size());
         try {
             for (int p = from; p < to; p++) {
                 int index = order[p];

@@ -29,7 +29,9 @@ import org.resnet4j.data.transform.TrainTransform;
 import org.resnet4j.data.image.Resample;
 import org.resnet4j.engine.Tensors;
 
-class StreamingFolderTest {
+public class StreamingFolderTest {
+    public static final Normalization NORM_PUBLIC = new Normalization(new float[] {0.485f, 0.456f, 0.406f},
+            new float[] {0.229f, 0.224f, 0.225f});
     static final Normalization NORM = new Normalization(new float[] {0.485f, 0.456f, 0.406f},
             new float[] {0.229f, 0.224f, 0.225f});
 
@@ -37,7 +39,7 @@ class StreamingFolderTest {
     Path dir;
 
     /** A JPEG whose colours depend on {@code seed}, {@code w}×{@code h}. */
-    static Path jpeg(Path file, int seed, int w, int h) throws IOException {
+    public static Path jpeg(Path file, int seed, int w, int h) throws IOException {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -51,7 +53,7 @@ class StreamingFolderTest {
     }
 
     /** {@code perClass} JPEGs in each of classes a, b, c. */
-    static Path folder(Path root, int perClass) throws IOException {
+    public static Path folder(Path root, int perClass) throws IOException {
         int k = 0;
         for (String c : List.of("a", "b", "c")) {
             for (int i = 0; i < perClass; i++) {

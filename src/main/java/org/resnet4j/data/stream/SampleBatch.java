@@ -19,7 +19,7 @@ import org.resnet4j.data.transform.OutputLayout;
  * channels-last, where each sample is one contiguous run either way) and N int64 labels. Samples that are left out
  * shrink the batch to those written.
  */
-final class SampleWriter {
+public final class SampleBatch {
     private final Tensor images;
     private final Tensor labels;
     private final FloatBuffer pixels;
@@ -27,7 +27,7 @@ final class SampleWriter {
     private final int sampleFloats;
     private int written;
 
-    SampleWriter(int n, OutputLayout layout, int size) {
+    public SampleBatch(int n, OutputLayout layout, int size) {
         images = torch.empty(new long[] {n, layout.channels(), size, size}, new TensorOptions(ScalarType.Float),
                 new MemoryFormatOptional(layout.channelsLast() ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous));
         labels = torch.empty(new long[] {n}, new TensorOptions(ScalarType.Long), new MemoryFormatOptional());
@@ -36,17 +36,17 @@ final class SampleWriter {
         sampleFloats = layout.channels() * size * size;
     }
 
-    void put(float[] sample, int label) {
+    public void put(float[] sample, int label) {
         pixels.put(written * sampleFloats, sample, 0, sampleFloats);
         labelData.put(written, label);
         written++;
     }
 
-    int written() {
+    public int written() {
         return written;
     }
 
-    Batch finish() {
+    public Batch finish() {
         long n = images.size(0);
         if (written == n) {
             return new Batch(images, labels, written);
@@ -58,7 +58,7 @@ final class SampleWriter {
         return new Batch(i, l, written);
     }
 
-    void abandon() {
+    public void abandon() {
         images.close();
         labels.close();
     }
