@@ -4,7 +4,9 @@ Gaussian noise added, saved at quality 90 -- the size, aspect and file size (~10
     python bench/make_jpeg_folder.py --cifar ../shared/datasets/cifar-10-batches-bin --out /tmp/jpegs --train 5000 --val 500
 
 Layout: OUT/train/<class>/<n>.jpg and OUT/val/<class>/<n>.jpg (torchvision's ImageFolder, ImageNet's layout).
-Never write large folders into the repository.
+--copies K adds K-1 hard links of every training image under other names (<n>_<k>.jpg): a folder of K times the
+files for measurements of memory against dataset size, at the disk cost of one. Never write large folders into the
+repository.
 """
 import argparse
 import os
@@ -34,6 +36,7 @@ def main():
     p.add_argument("--quality", type=int, default=90)
     p.add_argument("--noise", type=float, default=16.0, help="std of the added Gaussian noise, grey levels")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--copies", type=int, default=1, help="names per training image (hard links)")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     records = cifar_records(a.cifar)
@@ -49,7 +52,11 @@ def main():
         out = Image.fromarray(np.clip(big + 0.5, 0, 255).astype(np.uint8))
         tmp = os.path.join(d, ".%06d.jpg.part" % n)
         out.save(tmp, format="JPEG", quality=a.quality)
-        os.replace(tmp, os.path.join(d, "%06d.jpg" % n))
+        final = os.path.join(d, "%06d.jpg" % n)
+        os.replace(tmp, final)
+        if split == "train":
+            for k in range(1, a.copies):
+                os.link(final, os.path.join(d, "%06d_%d.jpg" % (n, k)))
         if (n + 1) % 500 == 0 or n + 1 == total:
             rate = (n + 1) / (time.time() - start)
             sys.stderr.write("\r%d/%d images, %.0f/s, %.0f s left   " % (n + 1, total, rate, (total - n - 1) / rate))

@@ -71,6 +71,9 @@ final class DataOptions {
             description = "threads assembling batches ahead of the model (default 1)")
     Integer workers;
 
+    @picocli.CommandLine.Mixin
+    ImageInputOptions images = new ImageInputOptions();
+
     /** The dataset named on the command line, else {@code fallback} (for example the one a model was trained on). */
     DatasetKind kind(String fallback) {
         return DatasetKind.parse(dataset != null ? dataset : fallback);
@@ -89,6 +92,7 @@ final class DataOptions {
     }
 
     DataConfig config(DatasetKind kind, Shape input) {
+        images.apply();
         DataConfig c = DataConfig.of(kind, DataLocation.resolve(dataDir));
         if (kind.shape() == null) {
             c = c.withImageShape((int) input.channels(), (int) input.height(), (int) input.width());
@@ -102,6 +106,7 @@ final class DataOptions {
      * at the model's input shape. Options given on the command line apply on top either way.
      */
     DataConfig configFor(Path weights, Weights.LoadedModel loaded) throws IOException {
+        images.apply();
         TrainConfig recorded = Checkpoint.configOf(weights);
         if (recorded != null && dataset == null && dataDir == null) {
             return applyTo(recorded.dataConfig());
