@@ -307,10 +307,13 @@ final class DataCommand implements Runnable {
                 n.put("seconds", r.seconds());
                 n.put("images_per_second", r.imagesPerSecond());
                 n.put("images_per_second_per_worker", r.imagesPerSecond() / w);
+                n.put("cpu_seconds", r.cpuSeconds());
+                n.put("images_per_cpu_second", r.imagesPerCpuSecond());
                 if (!json) {
-                    out.printf(Locale.ROOT, "%s, %d worker(s): %.0f images/s, %.1f per worker (%d images in %.2f s)%n",
-                            shards != null ? "shards" : "folder", w, r.imagesPerSecond(), r.imagesPerSecond() / w,
-                            r.images(), r.seconds());
+                    out.printf(Locale.ROOT, "%s, %d worker(s): %.0f images/s, %.1f per worker, %.1f per CPU-second"
+                            + " (%d images in %.2f s, %.2f CPU-s)%n", shards != null ? "shards" : "folder", w,
+                            r.imagesPerSecond(), r.imagesPerSecond() / w, r.imagesPerCpuSecond(), r.images(),
+                            r.seconds(), r.cpuSeconds());
                 }
             }
             if (json) {
