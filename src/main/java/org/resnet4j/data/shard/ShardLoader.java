@@ -30,8 +30,8 @@ import org.resnet4j.data.transform.Workspace;
  * shuffle buffer (encoded images) and the prefetched batches.
  *
  * <p>As with WebDataset, which images share a batch depends on the number of workers and ranks; a seed repeats a
- * run with the same ones. Bad images are reported, counted and skipped (the worker's last batch is then shorter) or
- * fatal.
+ * run with the same ones. Bad images are reported, counted and skipped (the worker's last batch is then shorter;
+ * with more than a batch of them, the epoch can end a batch early: loop on {@code hasNext()}) or fatal.
  */
 public final class ShardLoader implements BatchSource {
     /**
@@ -195,10 +195,27 @@ public final class ShardLoader implements BatchSource {
         return new BatchStream() {
             private int next = first;
             private boolean closed;
+            private Item peeked;
 
+            /** Waits for the next batch's worker; false at the end, or when a worker ran out early (bad images). */
             @Override
             public boolean hasNext() {
-                return !closed && next < owner.length;
+                if (closed || next >= owner.length) {
+                    return false;
+                }
+                if (peeked == null) {
+                    try {
+                        peeked = queues.get(owner[next]).take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for a batch", e);
+                    }
+                    if (peeked.batch() == null && peeked.failure() == null) {
+                        close();
+                        return false;
+                    }
+                }
+                return true;
             }
 
             @Override
@@ -206,20 +223,11 @@ public final class ShardLoader implements BatchSource {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                Item item;
-                try {
-                    item = queues.get(owner[next]).take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for a batch", e);
-                }
+                Item item = peeked;
+                peeked = null;
                 if (item.failure() != null) {
                     close();
                     throw item.failure();
-                }
-                if (item.batch() == null) { // the worker ran out early (bad images): the epoch ends here
-                    close();
-                    throw new NoSuchElementException("shard worker " + owner[next] + " ran out of images");
                 }
                 next++;
                 return item.batch();
@@ -231,6 +239,10 @@ public final class ShardLoader implements BatchSource {
                     return;
                 }
                 closed = true;
+                if (peeked != null && peeked.batch() != null) {
+                    peeked.batch().close();
+                }
+                peeked = null;
                 threads.forEach(Thread::interrupt);
                 for (int k = 0; k < w; k++) {
                     try {
@@ -287,7 +299,7 @@ public final class ShardLoader implements BatchSource {
                         if (s == null) {
                             break;
                         }
-                        String name = stream.name(s);
+                        String name = s.name();
                         int index = counter++;
                         try {
                             if (s.image() == null || s.label() < 0 || s.label() >= set.classNames().size()) {
@@ -333,7 +345,6 @@ public final class ShardLoader implements BatchSource {
         private final SplittableRandom rng;
         private final boolean shuffle;
         private final List<TarSamples.Sample> buffer = new ArrayList<>();
-        private final java.util.Map<TarSamples.Sample, String> shardOf = new java.util.IdentityHashMap<>();
         private int shard;
         private TarSamples current;
 
@@ -342,11 +353,6 @@ public final class ShardLoader implements BatchSource {
             this.bufferSize = bufferSize;
             this.rng = rng;
             this.shuffle = shuffle;
-        }
-
-        String name(TarSamples.Sample s) {
-            String shardName = shardOf.remove(s);
-            return shardName + ":" + s.key() + (s.extension() != null ? "." + s.extension() : "");
         }
 
         private TarSamples.Sample read() throws IOException {
@@ -362,7 +368,6 @@ public final class ShardLoader implements BatchSource {
                     if (s.extension() == null && s.label() < 0) {
                         continue; // neither image nor class: not a sample resnet4j reads
                     }
-                    shardOf.put(s, current.shard().getFileName().toString());
                     return s;
                 }
                 current.close();

@@ -23,8 +23,15 @@ public final class TarSamples implements AutoCloseable {
     /** No image file resnet4j reads is larger (the pixel limit bounds real images far below it). */
     static final long MAX_ENTRY_BYTES = 1L << 30;
 
-    /** One sample: its key, image bytes (null when the sample has none) and label (-1 when it has no .cls). */
-    public record Sample(String key, byte[] image, int length, String extension, int label) {
+    /**
+     * One sample: its key, image bytes (null when the sample has none or they were not read), label (-1 when it has
+     * no .cls) and the shard's file name.
+     */
+    public record Sample(String key, byte[] image, int length, String extension, int label, String shard) {
+        /** {@code shard:key.ext}, the name reports give the sample. */
+        public String name() {
+            return shard + ":" + key + (extension != null ? "." + extension : "");
+        }
     }
 
     private final Path shard;
@@ -108,7 +115,7 @@ public final class TarSamples implements AutoCloseable {
             }
             pending = nextFile();
         }
-        return new Sample(key, image, length, ext, label);
+        return new Sample(key, image, length, ext, label, shard.getFileName().toString());
     }
 
     @Override
