@@ -11,6 +11,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.data.Batch;
+import org.resnet4j.data.BatchSource;
+import org.resnet4j.data.BatchStream;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
@@ -57,6 +59,21 @@ public final class Evaluator {
     /** As {@link #evaluate(ResNet, Dataset, Normalization)}, reporting the images done after each batch. */
     public EvalResult evaluate(ResNet net, Dataset data, Normalization norm, IntConsumer progress) {
         checkCompatible(net, data);
+        try (DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers,
+                net.isChannelsLast()))) {
+            return evaluate(net, loader, progress);
+        }
+    }
+
+    /**
+     * Evaluates on the batches of {@code source}'s epoch 0, normalised and laid out as the model expects (a
+     * streaming folder or shards built for evaluation); images left out as unreadable count for nothing.
+     */
+    public EvalResult evaluate(ResNet net, BatchSource source, IntConsumer progress) {
+        if (source.classNames().size() > net.options().numClasses()) {
+            throw new IllegalArgumentException("the data has " + source.classNames().size() + " classes but the model"
+                    + " predicts " + net.options().numClasses());
+        }
         boolean wasTraining = net.is_training();
         net.eval();
         int classes = net.options().numClasses();
@@ -66,11 +83,12 @@ public final class Evaluator {
         long correct5 = 0;
         int done = 0;
         try (NoGradGuard guard = new NoGradGuard();
-             DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers,
-                     net.isChannelsLast()));
-             DataLoader.BatchStream batches = loader.epoch(0, 0)) {
+             BatchStream batches = source.epoch(0, 0)) {
             while (batches.hasNext()) {
                 try (PointerScope scope = new PointerScope(); Batch b = batches.next()) {
+                    if (b.size() == 0) {
+                        continue;
+                    }
                     Tensor logProbs = logProbabilities(net, b.images());
                     lossSum += torch.nll_loss(logProbs, b.labels()).item_double() * b.size();
                     T_TensorTensor_T top = torch.topk(logProbs, k);
@@ -87,13 +105,13 @@ public final class Evaluator {
         } finally {
             net.train(wasTraining);
         }
-        long n = data.size();
+        long n = done;
         long correct1 = 0;
         for (int c = 0; c < classes; c++) {
             correct1 += confusion[c][c];
         }
         return new EvalResult(n == 0 ? Double.NaN : lossSum / n, (double) correct1 / n, (double) correct5 / n, n,
-                confusion, Dataset.padClassNames(data.classNames(), classes), flipTta);
+                confusion, Dataset.padClassNames(source.classNames(), classes), flipTta);
     }
 
     /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
