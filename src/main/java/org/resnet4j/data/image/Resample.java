@@ -38,6 +38,11 @@ public final class Resample {
             this.support = support;
         }
 
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
         abstract double weight(double x);
     }
 

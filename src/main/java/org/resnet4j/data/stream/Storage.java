@@ -13,6 +13,11 @@ public enum Storage {
     /** The most bytes one Java array holds, which the in-memory path decodes into. */
     public static final long ARRAY_LIMIT = Integer.MAX_VALUE - 8;
 
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
     public static Storage parse(String s) {
         for (Storage v : values()) {
             if (v.name().equalsIgnoreCase(s.trim())) {
