@@ -102,15 +102,18 @@ final class DataOptions {
      * at the model's input shape. Options given on the command line apply on top either way.
      */
     DataConfig configFor(Path weights, Weights.LoadedModel loaded) throws IOException {
+        ResNet net = loaded.net();
+        return configFor(weights, loaded.preprocessing(), new Shape(net.options().inChannels(),
+                net.architecture().defaultInput().height(), net.architecture().defaultInput().width()));
+    }
+
+    /** As above, for a model that {@code prep} describes (null: unknown), else of input {@code defaultInput}. */
+    DataConfig configFor(Path weights, Preprocessing prep, Shape defaultInput) throws IOException {
         TrainConfig recorded = Checkpoint.configOf(weights);
         if (recorded != null && dataset == null && dataDir == null) {
             return applyTo(recorded.dataConfig());
         }
-        Preprocessing prep = loaded.preprocessing();
-        ResNet net = loaded.net();
-        Shape input = prep != null ? new Shape(prep.channels(), prep.height(), prep.width())
-                : new Shape(net.options().inChannels(), net.architecture().defaultInput().height(),
-                        net.architecture().defaultInput().width());
+        Shape input = prep != null ? new Shape(prep.channels(), prep.height(), prep.width()) : defaultInput;
         DataConfig c = config(kind(prep != null ? prep.dataset() : "cifar10"), input);
         return prep != null && fit == null ? c.withFit(prep.fit()) : c;
     }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +18,7 @@ import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
+import org.resnet4j.eval.OnnxRuntimeModel;
 import org.resnet4j.io.Weights;
 import org.resnet4j.model.ResNet;
 
@@ -63,33 +65,60 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Split s = Split.parse(split);
+        Split.parse(split);
         boolean bf16 = switch (precision.toLowerCase(Locale.ROOT)) {
             case "fp32" -> false;
             case "bf16" -> true;
             default -> throw new IllegalArgumentException("--precision must be fp32 or bf16, not '" + precision + "'");
         };
         engine.start();
+        if (OnnxRuntimeModel.isOnnxName(source.weights)) {
+            if (bf16) {
+                throw new IllegalArgumentException("--precision bf16 applies to resnet4j models; ONNX Runtime runs the"
+                        + " file's own float32 graph");
+            }
+            if (source.model != null) {
+                throw new IllegalArgumentException("--model names the variant of a state dict; an ONNX file holds its"
+                        + " own graph");
+            }
+            try (OnnxRuntimeModel onnx = OnnxRuntimeModel.open(source.weights, engine.threads)) {
+                DataConfig config = data.configFor(source.weights, onnx.preprocessing(), onnx.inputShape());
+                Normalization norm = onnx.inputNormalization(config.normalization());
+                return evaluate(onnx.modelName(), onnx.classNames(), config, false,
+                        (e, d, p) -> e.evaluate(onnx, d, norm, p));
+            }
+        }
         Weights.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Preprocessing prep = loaded.preprocessing();
         DataConfig config = data.configFor(source.weights, loaded);
-        DatasetKind kind = config.kind();
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
+        return evaluate(net.options().name(), loaded.classNames(), config, bf16,
+                (e, d, p) -> e.evaluate(net, d, norm, p));
+    }
+
+    /** How one kind of model is evaluated on the loaded data. */
+    private interface Evaluation {
+        EvalResult run(Evaluator evaluator, Dataset data, IntConsumer progress);
+    }
+
+    private int evaluate(String name, List<String> classNames, DataConfig config, boolean bf16, Evaluation how)
+            throws java.io.IOException {
+        Split s = Split.parse(split);
+        DatasetKind kind = config.kind();
         Dataset dataset = Datasets.load(config, s, DataOptions.listener(spec.commandLine().getErr()));
-        if (!loaded.classNames().isEmpty() && !loaded.classNames().equals(dataset.classNames())) {
-            spec.commandLine().getErr().println("note: the model's classes " + loaded.classNames() + " differ from"
+        if (!classNames.isEmpty() && !classNames.equals(dataset.classNames())) {
+            spec.commandLine().getErr().println("note: the model's classes " + classNames + " differ from"
                     + " the data's " + dataset.classNames() + "; labels are compared by index");
         }
         Progress progress = Progress.start(spec.commandLine().getErr(), "eval", dataset.size(), "images");
-        EvalResult r = new Evaluator(batchSize, data.workers(), tta, bf16).evaluate(net, dataset, norm,
-                progress::update);
+        EvalResult r = how.run(new Evaluator(batchSize, data.workers(), tta, bf16), dataset, progress::update);
         progress.finish();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Json.print(out, toJson(r, net.options().name(), kind, s));
+            Json.print(out, toJson(r, name, kind, s));
         } else {
-            print(out, r, net.options().name(), kind, s);
+            print(out, r, name, kind, s);
         }
         return 0;
     }

@@ -58,7 +58,20 @@ public final class Evaluator {
         checkCompatible(net, data);
         boolean wasTraining = net.is_training();
         net.eval();
-        int classes = net.options().numClasses();
+        try {
+            return evaluate(logitsOf(net), data, norm, progress);
+        } finally {
+            net.train(wasTraining);
+        }
+    }
+
+    /**
+     * Evaluates any classifier over {@code data}, normalised with {@code norm}; the precision option applies to
+     * resnet4j models only (see {@link #evaluate(ResNet, Dataset, Normalization, IntConsumer)}).
+     */
+    public EvalResult evaluate(LogitsFunction model, Dataset data, Normalization norm, IntConsumer progress) {
+        checkCompatible(model, data);
+        int classes = model.numClasses();
         long k = Math.min(5, classes);
         long[][] confusion = new long[classes][classes];
         double lossSum = 0;
@@ -66,11 +79,11 @@ public final class Evaluator {
         int done = 0;
         try (NoGradGuard guard = new NoGradGuard();
              DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers,
-                     net.isChannelsLast()));
+                     model.channelsLast()));
              DataLoader.BatchStream batches = loader.epoch(0, 0)) {
             while (batches.hasNext()) {
                 try (PointerScope scope = new PointerScope(); Batch b = batches.next()) {
-                    Tensor logProbs = logProbabilities(net, b.images());
+                    Tensor logProbs = logProbabilities(model, b.images());
                     lossSum += torch.nll_loss(logProbs, b.labels()).item_double() * b.size();
                     T_TensorTensor_T top = torch.topk(logProbs, k);
                     correct5 += top.get1().eq(b.labels().unsqueeze(1)).sum().item_long();
@@ -83,8 +96,6 @@ public final class Evaluator {
                 }
                 progress.accept(done);
             }
-        } finally {
-            net.train(wasTraining);
         }
         long n = data.size();
         long correct1 = 0;
@@ -95,27 +106,60 @@ public final class Evaluator {
                 confusion, Dataset.padClassNames(data.classNames(), classes), flipTta);
     }
 
-    /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
-    private Tensor logProbabilities(ResNet net, Tensor images) {
-        try (Autocast ac = Autocast.bf16(bf16)) {
-            Tensor logits = net.forward(images).to(ScalarType.Float);
-            if (!flipTta) {
-                return torch.log_softmax(logits, 1);
+    /** The model's logits in float, under bf16 autocast when asked. */
+    private LogitsFunction logitsOf(ResNet net) {
+        return new LogitsFunction() {
+            @Override
+            public Tensor logits(Tensor images) {
+                try (Autocast ac = Autocast.bf16(bf16)) {
+                    return net.forward(images).to(ScalarType.Float);
+                }
             }
-            Tensor mirrored = net.forward(images.flip(3)).to(ScalarType.Float);
-            Tensor p = torch.softmax(logits, 1).add(torch.softmax(mirrored, 1)).div(new Scalar(2));
-            return p.log();
+
+            @Override
+            public int numClasses() {
+                return net.options().numClasses();
+            }
+
+            @Override
+            public int inChannels() {
+                return net.options().inChannels();
+            }
+
+            @Override
+            public boolean channelsLast() {
+                return net.isChannelsLast();
+            }
+        };
+    }
+
+    /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
+    private Tensor logProbabilities(LogitsFunction model, Tensor images) {
+        Tensor logits = model.logits(images);
+        if (!flipTta) {
+            return torch.log_softmax(logits, 1);
         }
+        Tensor mirrored = model.logits(images.flip(3));
+        Tensor p = torch.softmax(logits, 1).add(torch.softmax(mirrored, 1)).div(new Scalar(2));
+        return p.log();
     }
 
     static void checkCompatible(ResNet net, Dataset data) {
-        if (data.numClasses() > net.options().numClasses()) {
+        checkCompatible(net.options().numClasses(), net.options().inChannels(), data);
+    }
+
+    static void checkCompatible(LogitsFunction model, Dataset data) {
+        checkCompatible(model.numClasses(), model.inChannels(), data);
+    }
+
+    private static void checkCompatible(int classes, int channels, Dataset data) {
+        if (data.numClasses() > classes) {
             throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
-                    + net.options().numClasses());
+                    + classes);
         }
-        if (data.channels() != net.options().inChannels()) {
+        if (data.channels() != channels) {
             throw new IllegalArgumentException("the data has " + data.channels() + "-channel images but the model"
-                    + " takes " + net.options().inChannels());
+                    + " takes " + channels);
         }
     }
 }
