@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.bench.OnnxRuntimeBenchmark;
 import org.resnet4j.bench.StepBenchmark;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.model.ModelOptions;
@@ -50,6 +51,11 @@ final class BenchCommand implements Callable<Integer> {
             + " (default: on)")
     Boolean foldBn;
 
+    @Option(names = "--runtime", defaultValue = "libtorch", paramLabel = "libtorch|onnxruntime",
+            description = "eval mode: run resnet4j's model in libtorch, or its ONNX export in ONNX Runtime (CPU, --threads"
+                    + " intra-op threads) (default ${DEFAULT-VALUE})")
+    String runtime;
+
     @Option(names = "--input", paramLabel = "CxHxW", description = "input shape (default: the variant's)")
     String input;
 
@@ -65,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         boolean train = switch (mode.toLowerCase(Locale.ROOT)) {
             case "train" -> true;
             case "eval" -> false;
@@ -76,19 +82,31 @@ final class BenchCommand implements Callable<Integer> {
             case "bf16" -> true;
             default -> throw new IllegalArgumentException("--precision must be fp32 or bf16, not '" + precision + "'");
         };
+        boolean onnx = switch (runtime.toLowerCase(Locale.ROOT)) {
+            case "libtorch" -> false;
+            case "onnxruntime" -> true;
+            default -> throw new IllegalArgumentException("--runtime must be libtorch or onnxruntime, not '" + runtime
+                    + "'");
+        };
+        if (onnx && (train || bf16 || Boolean.TRUE.equals(channelsLast))) {
+            throw new IllegalArgumentException("--runtime onnxruntime times fp32 inference: use --mode eval, without"
+                    + " --precision bf16 or --channels-last");
+        }
         engine.start();
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
-        boolean cl = channelsLast != null ? channelsLast : mo.architecture().prefersChannelsLast(train && bf16);
+        boolean cl = !onnx && (channelsLast != null ? channelsLast : mo.architecture().prefersChannelsLast(train && bf16));
         boolean fold = !train && (foldBn == null || foldBn);
-        StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold,
-                warmup, steps, shape));
+        StepBenchmark.Options options = new StepBenchmark.Options(model, train, batchSize, bf16, cl, fold, warmup,
+                steps, shape);
+        StepBenchmark.Result r = onnx ? OnnxRuntimeBenchmark.run(options, engine.threads) : StepBenchmark.run(options);
         PrintWriter out = spec.commandLine().getOut();
         double mib = r.peakRssBytes() / 1048576.0;
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model);
             o.put("mode", train ? "train" : "eval");
+            o.put("runtime", onnx ? "onnxruntime" : "libtorch");
             o.put("batch_size", batchSize);
             o.put("precision", bf16 ? "bf16" : "fp32");
             o.put("channels_last", cl);
@@ -103,8 +121,9 @@ final class BenchCommand implements Callable<Integer> {
             o.put("cpu", Engine.cpuCapability());
             Json.print(out, o);
         } else {
-            out.printf(Locale.ROOT, "%s %s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
-                    + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval", batchSize,
+            out.printf(Locale.ROOT, "%s %s%s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
+                    + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval",
+                    onnx ? " in ONNX Runtime" : "", batchSize,
                     bf16 ? "bf16" : "fp32", cl ? " channels-last" : "", fold ? " folded BN" : "", r.threads(),
                     r.imagesPerSecond(), r.medianSeconds() * 1000, r.minSeconds() * 1000, r.maxSeconds() * 1000,
                     steps, mib);

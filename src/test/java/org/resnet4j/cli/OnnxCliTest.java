@@ -121,6 +121,21 @@ class OnnxCliTest {
                 1, "neither a safetensors file nor a torch.save archive");
     }
 
+    @Test
+    void benchTimesOnnxRuntimeOnTheSameTerms() throws IOException {
+        Cli.Result r = Cli.run("bench", "--model", "resnet20", "--mode", "eval", "--runtime", "onnxruntime",
+                "--batch-size", "2", "--steps", "2", "--warmup", "1", "--threads", "1", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode o = JSON.readTree(r.out());
+        assertThat(o.get("runtime").asText()).isEqualTo("onnxruntime");
+        assertThat(o.get("threads").asInt()).isEqualTo(1);
+        assertThat(o.get("images_per_second").asDouble()).isPositive();
+        assertOneErrorLine(Cli.run("bench", "--model", "resnet20", "--runtime", "onnxruntime"), 2,
+                "--runtime onnxruntime times fp32 inference");
+        assertOneErrorLine(Cli.run("bench", "--model", "resnet20", "--mode", "eval", "--runtime", "tvm"), 2,
+                "--runtime must be libtorch or onnxruntime");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

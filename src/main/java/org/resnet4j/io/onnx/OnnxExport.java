@@ -31,9 +31,8 @@ import org.resnet4j.model.Shape;
  * GlobalAveragePool, Flatten, Gemm, and Slice + Pad for option-A shortcuts, with a symbolic batch dimension.
  *
  * <p>Opset 13 (IR version 7): every operator here has had its present form since opset 11 at the latest (Slice
- * with steps, Pad with its pads as an input), and 13 is the level that runtimes have read the longest and most
- * widely — ONNX Runtime since 1.6 (2020), TensorRT 8, OpenVINO, ONNX Runtime Web, and the converters to
- * TensorFlow and Core ML — while still being a level PyTorch's own exporter writes.
+ * with steps, Pad with its pads as an input), and 13 is the level runtimes have read longest — ONNX Runtime since
+ * 1.6 (2020), TensorRT 8, OpenVINO, ONNX Runtime Web — and one PyTorch's own exporter still writes.
  *
  * <p>The model's metadata_props say how to feed it: {@code class_names} (JSON list), {@code mean} and {@code std}
  * (JSON lists, for pixels scaled to [0, 1]), {@code input_normalized_in_graph}, {@code input_layout}, and
