@@ -21,7 +21,7 @@ mkdir -p "$(dirname "$out")"
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $threads cores; $($launcher --version)"
+echo "machine: $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $threads threads, load $(cut -d" " -f1-3 /proc/loadavg); $($launcher --version)"
 printf '%-20s %15s %15s %8s %13s %13s %8s\n' case "libtorch median" "ORT median" "ORT/r4j" "libtorch best" "ORT best" "ORT/r4j"
 
 run_case() { # name model batch steps warmup
@@ -51,4 +51,4 @@ run_case "resnet20 batch 128" resnet20 128 10 3
 run_case "resnet20 batch 1"   resnet20 1 50 10
 run_case "resnet18 batch 128" resnet18 128 5 2
 run_case "resnet18 batch 1"   resnet18 1 30 5
-echo "raw results: $out"
+echo "load average at the end: $(cut -d" " -f1-3 /proc/loadavg); raw results: $out"

@@ -113,6 +113,8 @@ class OnnxCliTest {
 
         assertThat(Cli.run("export", "--model", "resnet20", "--weights", weights, "--out", out.toString()).exit())
                 .isZero();
+        assertOneErrorLine(Cli.run("export", "--weights", out.toString(), "--out", out.toString()), 2,
+                "is the --weights file itself");
         assertOneErrorLine(Cli.run("eval", "--weights", out.toString(), "--data-dir", data, "--precision", "bf16"),
                 2, "--precision bf16 applies to resnet4j models");
         assertOneErrorLine(Cli.run("eval", "--weights", out.toString(), "--model", "resnet20", "--data-dir", data),

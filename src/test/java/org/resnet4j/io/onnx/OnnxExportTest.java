@@ -89,6 +89,27 @@ class OnnxExportTest {
         }
     }
 
+    /** Every variant in the table (but the two deepest, which repeat their siblings' blocks) lays out completely. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("variants")
+    void everyVariantExportsWithEveryTensorPlaced(String model) {
+        try (PointerScope scope = new PointerScope()) {
+            ResNet net = ResNets.create(model);
+            Map<String, Tensor> state = StateDict.of(net);
+            ModelProto m = OnnxExport.build(net.options(), state, List.of(), null, OnnxExport.Options.DEFAULT, "test");
+            long convs = state.keySet().stream().filter(k -> state.get(k).dim() == 4).count();
+            assertThat(m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv")).count())
+                    .isEqualTo(convs);
+            assertThat(m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Gemm")).count())
+                    .isEqualTo(1);
+        }
+    }
+
+    static java.util.stream.Stream<String> variants() {
+        return org.resnet4j.model.Variants.all().stream().map(org.resnet4j.model.Architecture::name)
+                .filter(n -> !n.equals("resnet1202") && !n.equals("preact_resnet1001"));
+    }
+
     @Test
     void theGraphHasTheExpectedOperatorsAndASymbolicBatch() throws IOException {
         ModelProto m = export("resnet20", Shortcut.A, new OnnxExport.Options(false, false));
