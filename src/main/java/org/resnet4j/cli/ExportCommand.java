@@ -40,9 +40,9 @@ final class ExportCommand implements Callable<Integer> {
             description = "safetensors, torch or onnx (default: the one --out's ending names)")
     String format;
 
-    @Option(names = "--keep-batchnorm", description = "ONNX: keep BatchNormalization nodes instead of folding them"
-            + " into the convolutions")
-    boolean keepBatchNorm;
+    @Option(names = "--fold-bn", negatable = true, description = "ONNX: fold BatchNorm into the convolutions"
+            + " (default: on; --no-fold-bn keeps BatchNormalization nodes)")
+    Boolean foldBn;
 
     @Option(names = "--normalize-in-graph", description = "ONNX: put the input normalisation at the front of the"
             + " graph, so the model takes pixels scaled to [0, 1]")
@@ -54,8 +54,8 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ExportFormat f = ExportFormat.choose(format, out);
-        if (f != ExportFormat.ONNX && (keepBatchNorm || normalizeInGraph)) {
-            throw new IllegalArgumentException("--keep-batchnorm and --normalize-in-graph apply to ONNX exports");
+        if (f != ExportFormat.ONNX && (foldBn != null || normalizeInGraph)) {
+            throw new IllegalArgumentException("--[no-]fold-bn and --normalize-in-graph apply to ONNX exports");
         }
         Path dir = out.toAbsolutePath().getParent();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
@@ -68,7 +68,7 @@ final class ExportCommand implements Callable<Integer> {
         Weights.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         if (f == ExportFormat.ONNX) {
-            OnnxExport.Options options = new OnnxExport.Options(!keepBatchNorm, normalizeInGraph);
+            OnnxExport.Options options = new OnnxExport.Options(foldBn == null || foldBn, normalizeInGraph);
             OnnxExport.write(net, loaded.classNames(), loaded.preprocessing(), options, out,
                     VersionProvider.resnet4jVersion());
             return reportOnnx(net, options);

@@ -36,7 +36,7 @@ class OnnxCliTest {
         assertThat(o.get("format").asText()).isEqualTo("onnx");
         assertThat(o.get("opset").asInt()).isEqualTo(13);
         assertThat(o.get("batchnorm_folded").asBoolean()).isTrue();
-        r = Cli.run("export", "--model", "resnet20", "--weights", weights, "--format", "onnx", "--keep-batchnorm",
+        r = Cli.run("export", "--model", "resnet20", "--weights", weights, "--format", "onnx", "--no-fold-bn",
                 "--out", unfolded.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("ONNX model (opset 13", "BatchNorm kept", "eval --weights");
@@ -90,7 +90,7 @@ class OnnxCliTest {
                 "--out", dir.resolve("r20.pt").toString()), 2, "--format onnx but --out r20.pt names a torch file");
         assertOneErrorLine(Cli.run("export", "--model", "resnet20", "--weights", weights, "--out",
                 dir.resolve("r20.bin").toString()), 2, "--out must end in .safetensors, .pt, .pth or .onnx");
-        assertOneErrorLine(Cli.run("export", "--model", "resnet20", "--weights", weights, "--keep-batchnorm",
+        assertOneErrorLine(Cli.run("export", "--model", "resnet20", "--weights", weights, "--no-fold-bn",
                 "--out", dir.resolve("r20.pt").toString()), 2, "apply to ONNX exports");
         Path file = dir.resolve("a-file");
         Files.writeString(file, "x");
