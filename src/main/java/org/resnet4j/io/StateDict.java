@@ -38,7 +38,9 @@ public final class StateDict {
     private static void putAll(Map<String, Tensor> out, String prefix, StringTensorDict dict) {
         for (long i = 0; i < dict.size(); i++) {
             String name = dict.get(i).key().getString();
-            out.put(prefix.isEmpty() ? name : prefix + "." + name, dict.get(i).value());
+            // dict.get(i).value() points into the dict's own memory, freed when the dict is collected; a tensor of
+            // its own (the same TensorImpl, one more reference) outlives it
+            out.put(prefix.isEmpty() ? name : prefix + "." + name, new Tensor(dict.get(i).value()));
         }
     }
 

@@ -131,7 +131,7 @@ class PredictCliTest {
         assertThat(viaPt.get("loss").asDouble()).isEqualTo(fromCheckpoint.get("loss").asDouble());
 
         assertError(Cli.run("export", "--weights", ckpt, "--out", dir.resolve("r20.bin").toString()),
-                "--out must end in .safetensors, .pt or .pth");
+                "--out must end in .safetensors, .pt, .pth or .onnx");
         assertError(Cli.run("export", "--weights", pt.toString(), "--out", dir.resolve("again.pt").toString()),
                 "does not say which model it holds; name it with --model");
         assertError(Cli.run("export", "--weights", st.toString(), "--out", st.toString()), "is the --weights file itself");
