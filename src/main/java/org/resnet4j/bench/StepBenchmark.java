@@ -80,15 +80,20 @@ public final class StepBenchmark {
                 record(times, i - o.warmup(), t0);
             }
         }
+        return summarize(o, times, Engine.threads());
+    }
+
+    /** The median, fastest and slowest of the timed steps, with the process's peak resident memory. */
+    static Result summarize(Options o, double[] times, int threads) {
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        return new Result(o, median, sorted[0], sorted[sorted.length - 1], o.batchSize() / median, ProcessMemory.peakResident(),
-                Engine.threads());
+        return new Result(o, median, sorted[0], sorted[sorted.length - 1], o.batchSize() / median,
+                ProcessMemory.peakResident(), threads);
     }
 
-    private static void record(double[] times, int i, long t0) {
+    static void record(double[] times, int i, long t0) {
         if (i >= 0) {
             times[i] = (System.nanoTime() - t0) / 1e9;
         }

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.bench.OnnxRuntimeBenchmark;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Precision;
@@ -47,6 +48,11 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             + " (default: on)")
     Boolean foldBn;
 
+    @Option(names = "--runtime", defaultValue = "libtorch", paramLabel = "libtorch|onnxruntime",
+            description = "eval mode: run resnet4j's model in libtorch, or its ONNX export in ONNX Runtime (CPU, --threads"
+                    + " intra-op threads) (default ${DEFAULT-VALUE})")
+    Runtime runtime;
+
     @Option(names = "--input", paramLabel = "CxHxW", description = "input shape (default: the variant's)")
     String input;
 
@@ -70,27 +76,44 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
         }
     }
 
+    enum Runtime {
+        LIBTORCH, ONNXRUNTIME;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     @Override
     List<Class<? extends Record>> settingsTypes() {
         return List.of(EngineSettings.class);
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         boolean train = mode == Mode.TRAIN;
+        boolean onnx = runtime == Runtime.ONNXRUNTIME;
+        if (onnx && (train || precision != Precision.FP32 || layout == Layout.CHANNELS_LAST)) {
+            throw new IllegalArgumentException("--runtime onnxruntime times fp32 inference: use --mode eval, without"
+                    + " --precision bf16 or --layout channels-last");
+        }
         settings(EngineSettings.class).start();
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
-        boolean cl = layout.channelsLast(mo.architecture(), train && precision.isBf16());
+        boolean cl = !onnx && layout.channelsLast(mo.architecture(), train && precision.isBf16());
         boolean fold = !train && (foldBn == null || foldBn);
-        StepBenchmark.Result r = StepBenchmark.run(new StepBenchmark.Options(model, train, batchSize, precision, cl, fold,
-                warmup, steps, shape));
+        StepBenchmark.Options options = new StepBenchmark.Options(model, train, batchSize, precision, cl, fold, warmup,
+                steps, shape);
+        StepBenchmark.Result r = onnx ? OnnxRuntimeBenchmark.run(options, Engine.threads())
+                : StepBenchmark.run(options);
         PrintWriter out = spec.commandLine().getOut();
         double mib = r.peakRssBytes() / 1048576.0;
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model);
             o.put("mode", train ? "train" : "eval");
+            o.put("runtime", onnx ? "onnxruntime" : "libtorch");
             o.put("batch_size", batchSize);
             o.put("precision", precision.toString());
             o.put("channels_last", cl);
@@ -105,9 +128,10 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             o.put("cpu", Engine.cpuCapability());
             Json.print(out, o);
         } else {
-            out.printf(Locale.ROOT, "%s %s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
-                    + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval", batchSize,
-                    precision, cl ? " channels-last" : "", fold ? " folded BN" : "", r.threads(),
+            out.printf(Locale.ROOT, "%s %s%s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
+                    + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval",
+                    onnx ? " in ONNX Runtime" : "", batchSize, precision, cl ? " channels-last" : "",
+                    fold ? " folded BN" : "", r.threads(),
                     r.imagesPerSecond(), r.medianSeconds() * 1000, r.minSeconds() * 1000, r.maxSeconds() * 1000,
                     steps, mib);
         }

@@ -1,9 +1,11 @@
 package org.resnet4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,11 +18,13 @@ import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.eval.EvalData;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
+import org.resnet4j.eval.OnnxRuntimeModel;
 import org.resnet4j.io.ModelLoader;
 import org.resnet4j.model.ResNet;
 
@@ -30,7 +34,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Loss, top-1 and top-5 accuracy, per-class figures and the confusion matrix of trained weights"
-                + " on a dataset split.")
+                + " (a resnet4j checkpoint, a state dict, or an ONNX file run by ONNX Runtime) on a dataset split.")
 final class EvalCommand extends SettingsCommand implements Callable<Integer> {
     @Mixin
     WeightsOptions source;
@@ -61,29 +65,57 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Split s = split;
-        settings(EngineSettings.class).start();
+        EngineSettings engine = settings(EngineSettings.class);
+        engine.start();
+        boolean otherData = typed("--dataset") || typed("--data-dir");
+        if (OnnxRuntimeModel.isOnnxName(source.weights)) {
+            if (precision != Precision.FP32) {
+                throw new IllegalArgumentException("--precision bf16 applies to resnet4j models; ONNX Runtime runs the"
+                        + " file's own float32 graph");
+            }
+            if (source.model != null) {
+                throw new IllegalArgumentException("--model names the variant of a state dict; an ONNX file holds its"
+                        + " own graph");
+            }
+            try (OnnxRuntimeModel onnx = OnnxRuntimeModel.open(source.weights, Engine.threads())) {
+                DataSettings data = settings(EvalData.base(source.weights, onnx.preprocessing(), otherData));
+                DataConfig config = EvalData.resolve(data, onnx.preprocessing(), onnx.inputShape());
+                Normalization norm = onnx.inputNormalization(config.normalization());
+                return evaluate(onnx.modelName(), onnx.classNames(), config, data.dataWorkers(),
+                        (e, d, p) -> e.evaluate(onnx, d, norm, p));
+            }
+        }
         ModelLoader.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Preprocessing prep = loaded.preprocessing();
-        DataSettings data = settings(EvalData.base(source.weights, loaded, typed("--dataset") || typed("--data-dir")));
-        DataConfig config = EvalData.resolve(data, loaded);
-        DatasetKind kind = config.kind();
+        DataSettings data = settings(EvalData.base(source.weights, prep, otherData));
+        DataConfig config = EvalData.resolve(data, prep, EvalData.defaultInput(net));
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
-        Dataset dataset = Datasets.load(config, s, new DownloadProgress(spec.commandLine().getErr()));
-        if (!loaded.classNames().isEmpty() && !loaded.classNames().equals(dataset.classNames())) {
-            spec.commandLine().getErr().println("note: the model's classes " + loaded.classNames() + " differ from"
+        return evaluate(net.options().name(), loaded.classNames(), config, data.dataWorkers(),
+                (e, d, p) -> e.evaluate(net, d, norm, p));
+    }
+
+    /** How one kind of model is evaluated on the loaded data. */
+    private interface Evaluation {
+        EvalResult run(Evaluator evaluator, Dataset data, IntConsumer progress);
+    }
+
+    private int evaluate(String name, List<String> classNames, DataConfig config, int workers, Evaluation how)
+            throws IOException {
+        DatasetKind kind = config.kind();
+        Dataset dataset = Datasets.load(config, split, new DownloadProgress(spec.commandLine().getErr()));
+        if (!classNames.isEmpty() && !classNames.equals(dataset.classNames())) {
+            spec.commandLine().getErr().println("note: the model's classes " + classNames + " differ from"
                     + " the data's " + dataset.classNames() + "; labels are compared by index");
         }
         Progress progress = Progress.start(spec.commandLine().getErr(), "eval", dataset.size(), "images");
-        EvalResult r = new Evaluator(batchSize, data.dataWorkers(), tta, precision).evaluate(net, dataset, norm,
-                progress::update);
+        EvalResult r = how.run(new Evaluator(batchSize, workers, tta, precision), dataset, progress::update);
         progress.finish();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Json.print(out, toJson(r, net.options().name(), kind, s));
+            Json.print(out, toJson(r, name, kind, split));
         } else {
-            print(out, r, net.options().name(), kind, s);
+            print(out, r, name, kind, split);
         }
         return 0;
     }

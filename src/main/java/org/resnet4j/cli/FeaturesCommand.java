@@ -70,8 +70,8 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
         settings(EngineSettings.class).start();
         PrintWriter err = spec.commandLine().getErr();
         ModelLoader.LoadedModel loaded = source.load();
-        DataConfig c = EvalData.resolve(settings(EvalData.base(source.weights, loaded, typed("--dataset")
-                || typed("--data-dir"))), loaded);
+        DataConfig c = EvalData.resolve(settings(EvalData.base(source.weights, loaded.preprocessing(),
+                typed("--dataset") || typed("--data-dir"))), loaded.preprocessing(), EvalData.defaultInput(loaded.net()));
         Predictor predictor = Predictor.of(loaded, c.kind());
         FeatureExtractor.Features f;
         int[] failures = {0};

@@ -1,16 +1,14 @@
 package org.resnet4j.cli;
 
 import java.io.PrintWriter;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Set;
 
 import org.resnet4j.config.Converters;
-import org.resnet4j.data.Split;
-import org.resnet4j.engine.Layout;
-import org.resnet4j.engine.Precision;
-import org.resnet4j.train.Recipe;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code resnet4j}: the command line. Each subcommand parses its options and calls the library. */
 @Command(name = "resnet4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -47,13 +45,23 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setCaseInsensitiveEnumValuesAllowed(true);
-        for (Class<?> type : List.of(Recipe.class, Layout.class, Precision.class, Split.class)) {
-            register(cli, type);
-        }
+        Set<Class<?>> types = new HashSet<>();
+        optionTypes(cli, types);
+        types.forEach(t -> register(cli, t));
         cli.setParameterExceptionHandler(Errors::onBadUsage);
         cli.setExecutionExceptionHandler(Errors::onFailure);
         return cli.execute(args);
+    }
+
+    /** The option types of every command that read themselves (enums, types with a parse method). */
+    private static void optionTypes(CommandLine cli, Set<Class<?>> types) {
+        for (OptionSpec o : cli.getCommandSpec().options()) {
+            Class<?> t = o.auxiliaryTypes().length > 0 ? o.auxiliaryTypes()[0] : o.type();
+            if (Converters.forType(t) != null) {
+                types.add(t);
+            }
+        }
+        cli.getSubcommands().values().forEach(sub -> optionTypes(sub, types));
     }
 
     /** Options outside the settings records read these types the way settings do (see Converters). */

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** The trained weights a command works on, and the variant when the file does not name it. */
 final class WeightsOptions {
     @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "resnet4j checkpoint, safetensors file or torch.save state dict (.pt/.pth)")
+            description = "resnet4j checkpoint, safetensors file or torch.save state dict (.pt/.pth); eval also runs"
+                    + " ONNX files (.onnx)")
     Path weights;
 
     @Option(names = "--model", paramLabel = "NAME",

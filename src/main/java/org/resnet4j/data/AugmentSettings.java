@@ -1,5 +1,13 @@
 package org.resnet4j.data;
 
+import org.resnet4j.data.image.Resample;
+import org.resnet4j.data.transform.ColorJitter;
+import org.resnet4j.data.transform.EvalTransform;
+import org.resnet4j.data.transform.ImageTransform;
+import org.resnet4j.data.transform.RandomErasing;
+import org.resnet4j.data.transform.TrainTransform;
+import org.resnet4j.data.transform.TrivialAugmentWide;
+
 import picocli.CommandLine.Option;
 
 /** Training-time augmentation on top of the dataset's own (crop and flip for CIFAR). */
@@ -7,16 +15,48 @@ public record AugmentSettings(
         @Option(names = "--no-augment", negatable = true, defaultValue = "true",
                 description = "the dataset's training augmentation (default on)") boolean augment,
         @Option(names = "--cutout", paramLabel = "N", defaultValue = "0",
-                description = "Cutout square of N pixels (default off)") int cutout) {
+                description = "Cutout square of N pixels (default off)") int cutout,
+        @Option(names = "--color-jitter", paramLabel = "F", defaultValue = "0",
+                description = "streamed images: ColorJitter(F, F, F) brightness, contrast and saturation (default"
+                        + " off)") double colorJitter,
+        @Option(names = "--trivial-augment",
+                description = "streamed images: TrivialAugmentWide, as torchvision's recipes") boolean trivialAugment,
+        @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
+                description = "streamed images: RandomErasing with probability P (default off)")
+        double randomErasing) {
 
     public AugmentSettings {
         if (cutout < 0) {
             throw new IllegalArgumentException("--cutout cannot be negative, got " + cutout);
         }
+        if (colorJitter < 0) {
+            throw new IllegalArgumentException("--color-jitter cannot be negative, got " + colorJitter);
+        }
+        if (!(randomErasing >= 0 && randomErasing <= 1)) {
+            throw new IllegalArgumentException("--random-erasing must be in [0, 1], got " + randomErasing);
+        }
     }
 
-    /** The augmentation for {@code data}. */
+    /** The augmentation of images held in memory at their final size. */
     public Augmentation of(DataConfig data) {
         return (augment ? data.augmentation() : Augmentation.NONE).withCutout(cutout);
+    }
+
+    /**
+     * The transform of streamed images, decoded at any size: RandomResizedCrop({@code size}) + flip, with the extras
+     * asked for; without augmentation, the evaluation transform {@code eval}.
+     */
+    public ImageTransform streamed(int size, Resample.Filter interpolation, EvalTransform eval) {
+        if (!augment) {
+            return eval;
+        }
+        TrainTransform t = TrainTransform.imagenet(size).withInterpolation(interpolation);
+        if (colorJitter > 0) {
+            t = t.withColorJitter(ColorJitter.of(colorJitter));
+        }
+        if (trivialAugment) {
+            t = t.withAutoAugment(TrivialAugmentWide.DEFAULT);
+        }
+        return randomErasing > 0 ? t.withErasing(RandomErasing.of(randomErasing)) : t;
     }
 }

@@ -1,14 +1,8 @@
 package org.resnet4j.data;
 
-import java.util.ArrayDeque;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
+import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
@@ -19,7 +13,7 @@ import java.util.stream.IntStream;
  * batch or when, so a seed gives the same batches with any number of workers, and an epoch can be resumed at any
  * batch. The consumer closes each batch it takes (native memory).
  */
-public final class DataLoader implements AutoCloseable {
+public final class DataLoader implements BatchSource {
     private final Dataset data;
     private final Options options;
     private final ExecutorService workers;
@@ -56,16 +50,12 @@ public final class DataLoader implements AutoCloseable {
     public DataLoader(Dataset data, Options options) {
         this.data = data;
         this.options = options;
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(options.workers(), r -> {
-            Thread t = new Thread(r, "resnet4j-data-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = Prefetch.workers("data", options.workers());
         this.builders = ThreadLocal.withInitial(() -> new BatchBuilder(data, options.normalization(),
                 options.augmentation(), options.channelsLast()));
     }
 
+    @Override
     public int batchesPerEpoch() {
         int full = data.size() / options.batchSize();
         return options.dropLast() || data.size() % options.batchSize() == 0 ? full : full + 1;
@@ -80,70 +70,43 @@ public final class DataLoader implements AutoCloseable {
     }
 
     /** Batches of one epoch; closing it releases the batches built ahead and not taken. */
-    public interface BatchStream extends Iterator<Batch>, AutoCloseable {
-        @Override
-        void close();
+    public interface BatchStream extends org.resnet4j.data.BatchStream {
+    }
+
+    @Override
+    public long images() {
+        return data.size();
+    }
+
+    @Override
+    public List<String> classNames() {
+        return data.classNames();
     }
 
     /** The batches of {@code epoch} from batch {@code first} on (0 for a whole epoch). */
+    @Override
     public BatchStream epoch(int epoch, int first) {
         int[] order = order(epoch);
         int count = batchesPerEpoch();
         if (first < 0 || first > count) {
             throw new IllegalArgumentException("batch " + first + " outside an epoch of " + count);
         }
+        org.resnet4j.data.BatchStream s = Prefetch.stream(workers, first, count, options.prefetch(),
+                b -> build(order, epoch, b));
         return new BatchStream() {
-            private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>();
-            private int next = first;
-
-            {
-                fill();
-            }
-
-            @Override
-            public void close() {
-                next = count;
-                for (Future<Batch> f; (f = ahead.poll()) != null;) {
-                    try {
-                        f.get().close();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    } catch (ExecutionException e) {
-                        // the batch was never built; nothing to release
-                    }
-                }
-            }
-
-            private void fill() {
-                while (ahead.size() < options.prefetch() && next < count) {
-                    int b = next++;
-                    ahead.add(workers.submit(() -> build(order, epoch, b)));
-                }
-            }
-
             @Override
             public boolean hasNext() {
-                return !ahead.isEmpty();
+                return s.hasNext();
             }
 
             @Override
             public Batch next() {
-                Future<Batch> f = ahead.poll();
-                if (f == null) {
-                    throw new NoSuchElementException();
-                }
-                try {
-                    Batch batch = f.get();
-                    fill();
-                    return batch;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for a batch", e);
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("building a batch failed: " + e.getCause().getMessage(),
-                            e.getCause());
-                }
+                return s.next();
+            }
+
+            @Override
+            public void close() {
+                s.close();
             }
         };
     }
@@ -156,8 +119,8 @@ public final class DataLoader implements AutoCloseable {
         return builders.get().build(order, from, to, rng);
     }
 
-    /** A well-spread 64-bit seed from the run's seed, the epoch and the batch. */
-    static long mix(long seed, int epoch, int batch) {
+    /** A well-spread 64-bit seed from the run's seed, the epoch and the batch (or sample). */
+    public static long mix(long seed, int epoch, int batch) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

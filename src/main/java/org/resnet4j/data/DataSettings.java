@@ -3,6 +3,8 @@ package org.resnet4j.data;
 import java.net.URI;
 import java.nio.file.Path;
 
+import org.resnet4j.data.image.Resample;
+import org.resnet4j.data.stream.Storage;
 import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Option;
@@ -10,7 +12,7 @@ import picocli.CommandLine.Option;
 /** Which data a command reads and how; folders and synthetic images take the model's input shape unless told. */
 public record DataSettings(
         @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "cifar10",
-                description = "cifar10 (default), cifar100, mnist, fashion-mnist, folder or synthetic")
+                description = "cifar10 (default), cifar100, mnist, fashion-mnist, folder, shards or synthetic")
         DatasetKind dataset,
         @Option(names = "--data-dir", paramLabel = "DIR",
                 description = "where the data lies (default: $RESNET4J_DATA, then ./data); for folder: the image root")
@@ -45,7 +47,18 @@ public record DataSettings(
                 description = "accept a downloaded or supplied archive whose MD5 is not the published one")
         boolean allowChecksumMismatch,
         @Option(names = "--mirror", paramLabel = "URL", description = "download from this base address instead")
-        URI mirror) {
+        URI mirror,
+        @Option(names = "--storage", paramLabel = "auto|memory|stream", defaultValue = "auto",
+                description = "folder images: decoded once into memory at the input size (the CIFAR-style crop and"
+                        + " flip), or streamed and decoded per step (torchvision's RandomResizedCrop and Resize +"
+                        + " CenterCrop); auto keeps them in memory while they fit a quarter of the heap (default"
+                        + " ${DEFAULT-VALUE})") Storage storage,
+        @Option(names = "--eval-resize", paramLabel = "N",
+                description = "streamed images: the shorter side before the centre crop in evaluation (default:"
+                        + " the input size x 256/224)") Integer evalResize,
+        @Option(names = "--interpolation", paramLabel = "bilinear|bicubic", defaultValue = "bilinear",
+                description = "streamed images: resampling filter (default ${DEFAULT-VALUE})")
+        Resample.Filter interpolation) {
 
     public DataSettings {
         require(valSplit >= 0, "--val-split cannot be negative, got " + valSplit);
@@ -59,6 +72,7 @@ public record DataSettings(
                 "--channels applies to folder and synthetic data");
         require(syntheticSize >= 1 && syntheticClasses >= 1, "synthetic data needs at least one image and class");
         require(dataWorkers >= 1, "--data-workers must be at least 1, got " + dataWorkers);
+        require(evalResize == null || evalResize >= 1, "--eval-resize must be at least 1, got " + evalResize);
     }
 
     private static void require(boolean ok, String message) {

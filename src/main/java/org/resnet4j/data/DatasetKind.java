@@ -17,6 +17,8 @@ public enum DatasetKind {
     /** Images in class folders; size and channels follow the model. ImageNet statistics by default. */
     FOLDER("folder", null, new Normalization(new float[] {0.485f, 0.456f, 0.406f},
             new float[] {0.229f, 0.224f, 0.225f}), Augmentation.CIFAR),
+    /** WebDataset tar shards (train-NNNNNN.tar ..., as 'data pack' writes them); read in streaming order. */
+    SHARDS("shards", null, FOLDER.normalization, Augmentation.CIFAR),
     /** Seeded generated images for smoke runs and benchmarks. */
     SYNTHETIC("synthetic", null, new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}),
             Augmentation.CIFAR);

@@ -33,7 +33,7 @@ public final class Datasets {
     /** Training data with its validation carve (when configured), and the test split. */
     public static Splits forTraining(DataConfig c, Listener listener) throws IOException {
         if (c.kind() == DatasetKind.FOLDER && !isSplitFolder(c)) {
-            throw new IllegalArgumentException("training on an image folder needs train/ and test/ sub-folders (each"
+            throw new IllegalArgumentException("training on an image folder needs train/ and test/ (or val/) sub-folders (each"
                     + " holding class folders), so that test accuracy comes from images the model never trains on;"
                     + " a folder of class folders alone can be evaluated and predicted on");
         }
@@ -42,6 +42,10 @@ public final class Datasets {
         if (c.valSplit() > 0) {
             TrainValSplit s = TrainValSplit.carve(train, c.valSplit(), c.seed(), c.stratified());
             return new Splits(s.train(), s.val(), test, s.description());
+        }
+        if (c.kind() == DatasetKind.FOLDER && ImageFolder.valIsTest(c.root())) {
+            return new Splits(train, null, test, "no validation split; no test/ folder, so val/ is the test split"
+                    + " (ImageNet's layout)");
         }
         if (c.kind() == DatasetKind.FOLDER && ImageFolder.hasSplitFolders(c.root())
                 && c.root().resolve(Split.VAL.label()).toFile().isDirectory()) {
@@ -75,9 +79,6 @@ public final class Datasets {
     }
 
     private static Dataset read(DataConfig c, Split split, Listener listener) throws IOException {
-        if (c.kind() != DatasetKind.SYNTHETIC && Files.exists(c.root()) && !Files.isDirectory(c.root())) {
-            throw new DataFormatException(c.root() + ": a file where the data folder was expected (--data-dir)");
-        }
         switch (c.kind()) {
             case SYNTHETIC:
                 int n = split == Split.TRAIN ? c.syntheticSize() : Math.max(1, c.syntheticSize() / 5);
@@ -90,6 +91,9 @@ public final class Datasets {
                 return ImageFolder.load(dir, ImageFolder.classNames(classSource), c.channels(), c.height(), c.width(),
                         c.fit(), c.decodeThreads());
             default:
+                if (Files.exists(c.root()) && !Files.isDirectory(c.root())) {
+                    throw new DataFormatException(c.root() + ": a file where the data folder was expected (--data-dir)");
+                }
                 try {
                     return readOfficial(c, split);
                 } catch (NoSuchFileException missing) {

@@ -4,9 +4,11 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -35,17 +37,45 @@ public final class ImageDecoder {
     private ImageDecoder() {
     }
 
+    /**
+     * Decodes {@code file} after checking its header: the pixel limit ({@link ImageLimits}) and that the file is
+     * complete.
+     */
     public static BufferedImage read(Path file) throws IOException {
+        byte[] data = readBytes(file);
+        return read(data, data.length, file.toString());
+    }
+
+    /** As {@link #read(Path)}, for an image already in memory; {@code name} names it in errors. */
+    public static BufferedImage read(byte[] data, int length, String name) throws IOException {
+        ImageHeader.checked(data, length, name);
         BufferedImage img;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new ByteArrayInputStream(data, 0, length)) {
             img = ImageIO.read(in);
         } catch (IOException | RuntimeException e) {
-            throw new DataFormatException(file + ": unreadable image (" + e.getMessage() + ")", e);
+            throw new DataFormatException(name + ": unreadable image (" + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new DataFormatException(file + ": not an image in a readable format (PNG, JPEG, BMP or GIF)");
+            throw new DataFormatException(name + ": not an image in a readable format (PNG, JPEG, BMP or GIF)");
         }
         return img;
+    }
+
+    /** The bytes of an image file; a directory, a missing file or one too large for memory is one clear error. */
+    public static byte[] readBytes(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new DataFormatException(file + ": a directory where an image file was expected");
+        }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "image file missing");
+        }
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new ImageTooLargeException(file + ": " + size + " bytes, too large for an image file", 0, 0);
+        }
+        return Files.readAllBytes(file);
     }
 
     /** Decodes, converts and resizes {@code file} into {@code dst} at {@code offset} (channels×size×size bytes). */
@@ -109,6 +139,11 @@ public final class ImageDecoder {
             out.setRGB(0, y, w, 1, row, 0, w);
         }
         return out;
+    }
+
+    /** An opaque RGB copy of {@code src} (itself when it already is one), for readers outside this package. */
+    public static BufferedImage rgb(BufferedImage src) {
+        return toRgb(src);
     }
 
     static BufferedImage resize(BufferedImage src, int height, int width, Fit fit) {

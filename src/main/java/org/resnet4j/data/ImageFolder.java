@@ -25,12 +25,21 @@ public final class ImageFolder {
     private ImageFolder() {
     }
 
+    /** Whether {@code root} is laid out as ImageNet is: train/ and val/, no test/ (val/ is then the test split). */
+    public static boolean valIsTest(Path root) {
+        return Files.isDirectory(root.resolve(Split.TRAIN.label())) && Files.isDirectory(root.resolve(Split.VAL.label()))
+                && !Files.isDirectory(root.resolve(Split.TEST.label()));
+    }
+
     /** True when {@code root} holds split folders (train/val/test) rather than class folders. */
     public static boolean hasSplitFolders(Path root) {
         return Stream.of(Split.values()).anyMatch(s -> Files.isDirectory(root.resolve(s.label())));
     }
 
-    /** The folder holding {@code split}'s class folders; without split folders every split is the root. */
+    /**
+     * The folder holding {@code split}'s class folders; without split folders every split is the root. Without a
+     * {@code test/} folder the test split is {@code val/}: ImageNet's layout ({@code train/} + {@code val/}).
+     */
     public static Path splitRoot(Path root, Split split) throws NoSuchFileException {
         if (!Files.isDirectory(root)) {
             throw new NoSuchFileException(root.toString(), null, "image folder missing");
@@ -38,9 +47,14 @@ public final class ImageFolder {
         if (!hasSplitFolders(root)) {
             return root;
         }
+        if (split == Split.TEST && !Files.isDirectory(root.resolve(Split.TEST.label()))
+                && Files.isDirectory(root.resolve(Split.VAL.label()))) {
+            return root.resolve(Split.VAL.label());
+        }
         Path dir = root.resolve(split.label());
         if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "no " + split.label() + " folder in " + root);
+            throw new NoSuchFileException(dir.toString(), null, "no " + split.label() + " folder in " + root
+                    + (split == Split.TEST ? " (nor a val/ folder to evaluate on)" : ""));
         }
         return dir;
     }

@@ -8,7 +8,6 @@ import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Preprocessing;
-import org.resnet4j.io.ModelLoader;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.Shape;
 import org.resnet4j.train.Checkpoint;
@@ -27,25 +26,24 @@ public final class EvalData {
      * The settings to start from: a checkpoint's own unless {@code otherData} (the user named a dataset or a folder),
      * else the defaults for the dataset the weights name (CIFAR-10 when they name none) with their fit.
      */
-    public static DataSettings base(Path weights, ModelLoader.LoadedModel loaded, boolean otherData)
-            throws IOException {
+    public static DataSettings base(Path weights, Preprocessing prep, boolean otherData) throws IOException {
         TrainConfig recorded = otherData ? null : Checkpoint.configOf(weights);
         if (recorded != null) {
             return recorded.data();
         }
-        Preprocessing prep = loaded.preprocessing();
         DataSettings d = Settings.with(Settings.defaults(DataSettings.class), "dataset",
                 prep != null ? DatasetKind.parse(prep.dataset()) : DatasetKind.CIFAR10);
         return prep != null ? Settings.with(d, "fit", prep.fit()) : d;
     }
 
-    /** {@code s} at the model's input shape: as the weights were prepared, else the variant's default input. */
-    public static DataConfig resolve(DataSettings s, ModelLoader.LoadedModel loaded) {
-        Preprocessing prep = loaded.preprocessing();
-        ResNet net = loaded.net();
-        Shape input = prep != null ? new Shape(prep.channels(), prep.height(), prep.width())
-                : new Shape(net.options().inChannels(), net.architecture().defaultInput().height(),
-                        net.architecture().defaultInput().width());
-        return s.resolve(input);
+    /** {@code s} at the model's input shape: as the weights were prepared, else {@code defaultInput}. */
+    public static DataConfig resolve(DataSettings s, Preprocessing prep, Shape defaultInput) {
+        return s.resolve(prep != null ? new Shape(prep.channels(), prep.height(), prep.width()) : defaultInput);
+    }
+
+    /** The variant's input size at the model's channels. */
+    public static Shape defaultInput(ResNet net) {
+        Shape d = net.architecture().defaultInput();
+        return new Shape(net.options().inChannels(), d.height(), d.width());
     }
 }

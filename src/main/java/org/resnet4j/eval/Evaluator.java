@@ -1,6 +1,7 @@
 package org.resnet4j.eval;
 
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
@@ -11,6 +12,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.data.Batch;
+import org.resnet4j.data.BatchSource;
+import org.resnet4j.data.BatchStream;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
@@ -20,8 +23,9 @@ import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ResNet;
 
 /**
- * Runs a model over a dataset in eval mode and measures loss, top-1 and top-5 accuracy and the confusion matrix;
- * optionally with horizontal-flip test-time augmentation (the softmax of each image and its mirror averaged).
+ * Runs a classifier (a resnet4j model in eval mode, or any {@link LogitsFunction}) over a dataset and measures loss,
+ * top-1 and top-5 accuracy and the confusion matrix; optionally with horizontal-flip test-time augmentation (the
+ * softmax of each image and its mirror averaged).
  */
 public final class Evaluator {
     private final int batchSize;
@@ -29,6 +33,7 @@ public final class Evaluator {
     private final boolean flipTta;
     private final Precision precision;
 
+    /** {@code batchSize} and {@code workers} apply to data held in memory; a {@link BatchSource} has its own. */
     public Evaluator(int batchSize, int workers, boolean flipTta, Precision precision) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
@@ -56,22 +61,55 @@ public final class Evaluator {
 
     /** As {@link #evaluate(ResNet, Dataset, Normalization)}, reporting the images done after each batch. */
     public EvalResult evaluate(ResNet net, Dataset data, Normalization norm, IntConsumer progress) {
-        checkCompatible(net, data);
+        return inEvalMode(net, () -> evaluate(new ModelLogits(net, precision), data, norm, progress));
+    }
+
+    /**
+     * Evaluates on the batches of {@code source}'s epoch 0, normalised and laid out as the model expects (a
+     * streaming folder or shards built for evaluation); images left out as unreadable count for nothing.
+     */
+    public EvalResult evaluate(ResNet net, BatchSource source, IntConsumer progress) {
+        return inEvalMode(net, () -> evaluate(new ModelLogits(net, precision), source, progress));
+    }
+
+    private static EvalResult inEvalMode(ResNet net, Supplier<EvalResult> run) {
         boolean wasTraining = net.is_training();
         net.eval();
-        int classes = net.options().numClasses();
+        try {
+            return run.get();
+        } finally {
+            net.train(wasTraining);
+        }
+    }
+
+    /** Evaluates any classifier over {@code data} held in memory, normalised with {@code norm}. */
+    public EvalResult evaluate(LogitsFunction model, Dataset data, Normalization norm, IntConsumer progress) {
+        checkCompatible(model.numClasses(), model.inChannels(), data);
+        try (DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers,
+                model.channelsLast()))) {
+            return evaluate(model, loader, progress);
+        }
+    }
+
+    /** Evaluates any classifier over the batches of {@code source}'s epoch 0. */
+    public EvalResult evaluate(LogitsFunction model, BatchSource source, IntConsumer progress) {
+        int classes = model.numClasses();
+        if (source.classNames().size() > classes) {
+            throw new IllegalArgumentException("the data has " + source.classNames().size() + " classes but the model"
+                    + " predicts " + classes);
+        }
         long k = Math.min(5, classes);
         long[][] confusion = new long[classes][classes];
         double lossSum = 0;
         long correct5 = 0;
         int done = 0;
-        try (NoGradGuard guard = new NoGradGuard();
-             DataLoader loader = new DataLoader(data, DataLoader.Options.evaluation(batchSize, norm, workers,
-                     net.isChannelsLast()));
-             DataLoader.BatchStream batches = loader.epoch(0, 0)) {
+        try (NoGradGuard guard = new NoGradGuard(); BatchStream batches = source.epoch(0, 0)) {
             while (batches.hasNext()) {
                 try (PointerScope scope = new PointerScope(); Batch b = batches.next()) {
-                    Tensor logProbs = logProbabilities(net, b.images());
+                    if (b.size() == 0) {
+                        continue;
+                    }
+                    Tensor logProbs = logProbabilities(model, b.images());
                     lossSum += torch.nll_loss(logProbs, b.labels()).item_double() * b.size();
                     T_TensorTensor_T top = torch.topk(logProbs, k);
                     correct5 += top.get1().eq(b.labels().unsqueeze(1)).sum().item_long();
@@ -84,39 +122,64 @@ public final class Evaluator {
                 }
                 progress.accept(done);
             }
-        } finally {
-            net.train(wasTraining);
         }
-        long n = data.size();
+        long n = done;
         long correct1 = 0;
         for (int c = 0; c < classes; c++) {
             correct1 += confusion[c][c];
         }
         return new EvalResult(n == 0 ? Double.NaN : lossSum / n, (double) correct1 / n, (double) correct5 / n, n,
-                confusion, Dataset.padClassNames(data.classNames(), classes), flipTta);
+                confusion, Dataset.padClassNames(source.classNames(), classes), flipTta);
     }
 
     /** Log-softmax of the logits, or of the mean of the softmaxes of the images and their mirrors. */
-    private Tensor logProbabilities(ResNet net, Tensor images) {
-        try (Autocast ac = precision.autocast()) {
-            Tensor logits = net.forward(images).to(ScalarType.Float);
-            if (!flipTta) {
-                return torch.log_softmax(logits, 1);
-            }
-            Tensor mirrored = net.forward(images.flip(3)).to(ScalarType.Float);
-            Tensor p = torch.softmax(logits, 1).add(torch.softmax(mirrored, 1)).div(new Scalar(2));
-            return p.log();
+    private Tensor logProbabilities(LogitsFunction model, Tensor images) {
+        Tensor logits = model.logits(images);
+        if (!flipTta) {
+            return torch.log_softmax(logits, 1);
         }
+        Tensor mirrored = model.logits(images.flip(3));
+        Tensor p = torch.softmax(logits, 1).add(torch.softmax(mirrored, 1)).div(new Scalar(2));
+        return p.log();
     }
 
     static void checkCompatible(ResNet net, Dataset data) {
-        if (data.numClasses() > net.options().numClasses()) {
+        checkCompatible(net.options().numClasses(), net.options().inChannels(), data);
+    }
+
+    private static void checkCompatible(int classes, int channels, Dataset data) {
+        if (data.numClasses() > classes) {
             throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
-                    + net.options().numClasses());
+                    + classes);
         }
-        if (data.channels() != net.options().inChannels()) {
+        if (data.channels() != channels) {
             throw new IllegalArgumentException("the data has " + data.channels() + "-channel images but the model"
-                    + " takes " + net.options().inChannels());
+                    + " takes " + channels);
+        }
+    }
+
+    /** A resnet4j model (in eval mode) as a logits function: float logits under the precision's autocast. */
+    private record ModelLogits(ResNet net, Precision precision) implements LogitsFunction {
+        @Override
+        public Tensor logits(Tensor images) {
+            try (Autocast ac = precision.autocast()) {
+                return net.forward(images).to(ScalarType.Float);
+            }
+        }
+
+        @Override
+        public int numClasses() {
+            return net.options().numClasses();
+        }
+
+        @Override
+        public int inChannels() {
+            return net.options().inChannels();
+        }
+
+        @Override
+        public boolean channelsLast() {
+            return net.isChannelsLast();
         }
     }
 }

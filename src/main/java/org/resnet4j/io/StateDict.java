@@ -35,13 +35,11 @@ public final class StateDict {
         return out;
     }
 
-    /**
-     * The dict's items are references into the dict, which dangle once the dict is collected: each tensor gets a
-     * handle of its own (a new reference to the same tensor, no data copied).
-     */
     private static void putAll(Map<String, Tensor> out, String prefix, StringTensorDict dict) {
         for (long i = 0; i < dict.size(); i++) {
             String name = dict.get(i).key().getString();
+            // dict.get(i).value() points into the dict's own memory, freed when the dict is collected; a tensor of
+            // its own (the same TensorImpl, one more reference) outlives it
             out.put(prefix.isEmpty() ? name : prefix + "." + name, new Tensor(dict.get(i).value()));
         }
     }

@@ -13,9 +13,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.resnet4j.data.DataFormatException;
 import org.resnet4j.train.MetricsRow;
 import org.resnet4j.train.RunDirectory;
+import org.resnet4j.train.TrainConfig;
 
-/** What a run folder holds, read back: its configuration, per-epoch metrics, and the best epoch's confusion matrix. */
-public record RunRecord(Path dir, JsonNode config, List<MetricsRow> metrics, Confusion confusion) {
+/**
+ * What a run folder holds, read back: its configuration (null when the folder has none), per-epoch metrics, and the
+ * best epoch's confusion matrix.
+ */
+public record RunRecord(Path dir, TrainConfig config, List<MetricsRow> metrics, Confusion confusion) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A confusion matrix with its class names, epoch and split. */
@@ -36,8 +40,12 @@ public record RunRecord(Path dir, JsonNode config, List<MetricsRow> metrics, Con
             throw new DataFormatException(metricsFile + ": no epochs recorded yet");
         }
         Path configFile = dir.resolve(RunDirectory.CONFIG);
-        JsonNode config = Files.isRegularFile(configFile) ? JSON.readTree(configFile.toFile())
-                : JSON.createObjectNode();
+        TrainConfig config;
+        try {
+            config = Files.isRegularFile(configFile) ? TrainConfig.fromJson(Files.readString(configFile)) : null;
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(configFile + ": " + e.getMessage());
+        }
         Confusion confusion = null;
         Path cf = dir.resolve(RunDirectory.CONFUSION);
         if (Files.isRegularFile(cf)) {

@@ -6,17 +6,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
+import org.resnet4j.config.Settings;
 import org.resnet4j.io.AtomicFile;
 import org.resnet4j.train.MetricsRow;
+import org.resnet4j.train.TrainConfig;
 
 /**
  * A run's report: loss, accuracy and learning-rate curves and the confusion heat map as PNG and SVG, and one
@@ -80,13 +80,13 @@ public final class RunReport {
     }
 
     private static String html(RunRecord run, Map<String, Path> pictures) throws IOException {
-        JsonNode c = run.config();
+        TrainConfig c = run.config();
         MetricsRow last = run.last();
         MetricsRow best = run.bestByAccuracy();
         boolean val = last.hasVal();
         double seconds = run.metrics().stream().mapToDouble(MetricsRow::seconds).sum();
         double ips = run.metrics().stream().mapToDouble(MetricsRow::imagesPerSecond).average().orElse(0);
-        String title = "resnet4j run: " + c.path("model").asText("?") + " on " + c.path("dataset").asText("?");
+        String title = "resnet4j run: " + (c == null ? "?" : c.model().model() + " on " + c.data().dataset());
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title>\n<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
@@ -118,9 +118,10 @@ public final class RunReport {
             h.append("<h2>Confusion matrix</h2>\n").append(img("Confusion matrix", pictures.get("Confusion matrix")));
         }
         h.append("<h2>Configuration</h2>\n<table>");
-        for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            h.append(kv(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        for (Record part : c == null ? List.<Record>of() : c.parts()) {
+            for (Settings.Setting s : Settings.of(part.getClass())) {
+                h.append(kv(s.flag(), String.valueOf(Settings.read(part, s.component()))));
+            }
         }
         h.append("</table>\n<h2>Per epoch</h2>\n<table><tr><th>epoch</th><th>lr</th><th>train loss</th>"
                 + "<th>train acc</th>").append(val ? "<th>val loss</th><th>val acc</th>" : "")

@@ -1,25 +1,27 @@
 package org.resnet4j.train;
 
-import org.resnet4j.data.Dataset;
-import org.resnet4j.data.Normalization;
-import org.resnet4j.data.Subset;
+import org.resnet4j.data.BatchSource;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.model.ResNet;
 
 /**
  * The evaluation after every epoch: on the validation split when there is one (it picks the best checkpoint), and on
- * the test split. With {@code sampleImages > 0} each split is a fixed random sample of that many images (test sets can
- * be sorted by class, so not the first ones).
+ * the test split; {@code sampled} when each is a fixed sample rather than the whole split.
  */
-public record Evaluation(Dataset val, Dataset test, Evaluator evaluator, Normalization normalization,
-        int sampleImages) {
+public record Evaluation(BatchSource val, BatchSource test, Evaluator evaluator, boolean sampled) {
 
-    EvalResult run(ResNet net, String split, Dataset data, TrainListener listener) {
-        Dataset d = sampleImages == 0 ? data : Subset.sample(data, sampleImages, 7);
-        listener.evaluationStarted(split, d.size());
-        EvalResult r = evaluator.evaluate(net, d, normalization, done -> listener.evaluationProgress(split, done));
+    EvalResult run(ResNet net, String split, BatchSource data, TrainListener listener) {
+        listener.evaluationStarted(split, (int) data.images());
+        EvalResult r = evaluator.evaluate(net, data, done -> listener.evaluationProgress(split, done));
         listener.evaluationDone(split);
         return r;
+    }
+
+    void close() {
+        if (val != null) {
+            val.close();
+        }
+        test.close();
     }
 }

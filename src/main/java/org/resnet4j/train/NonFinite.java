@@ -6,29 +6,51 @@ import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Finds NaN and infinite values in model state and optimiser state: one fused reduction per tensor and one
+ * Finds NaN and infinite values in model state and optimiser state: one reduction per tensor and one
  * synchronisation for all of them; the tensor's name is looked for only when something was found.
  */
 public final class NonFinite {
+    /** How many values of small tensors are copied into one to be checked at once. */
+    private static final long JOIN_LIMIT = 1 << 16;
+
     private NonFinite() {
     }
 
-    /** Whether every floating-point tensor of {@code tensors} is finite throughout. */
+    /**
+     * Whether every floating-point tensor of {@code tensors} is finite throughout. Each tensor is summed in double
+     * precision, where a float32 (or narrower) tensor's finite values cannot overflow, so the sum is finite exactly when
+     * every value is; the sums are added up and read once. Small tensors (BatchNorm's statistics, checked every step)
+     * are first joined into one, since each operation has a fixed cost larger than their work.
+     */
     public static boolean allFinite(List<Tensor> tensors) {
         try (PointerScope scope = new PointerScope()) {
-            TensorVector flags = new TensorVector();
+            ScalarTypeOptional inDouble = new ScalarTypeOptional(ScalarType.Double);
+            TensorVector small = new TensorVector();
+            TensorVector sums = new TensorVector();
+            long joined = 0;
             for (Tensor t : tensors) {
-                if (t.defined() && t.is_floating_point()) {
-                    flags.push_back(t.isfinite().all());
+                if (!t.defined() || !t.is_floating_point()) {
+                    continue;
+                }
+                if (joined + t.numel() <= JOIN_LIMIT) {
+                    small.push_back(t.dim() == 1 ? t : t.reshape(-1));
+                    joined += t.numel();
+                } else {
+                    sums.push_back(t.sum(inDouble));
                 }
             }
-            return flags.empty() || torch.stack(flags).all().item_bool();
+            if (!small.empty()) {
+                sums.push_back(torch.cat(small).sum(inDouble));
+            }
+            return sums.empty() || Double.isFinite(torch.stack(sums).sum().item_double());
         }
     }
 

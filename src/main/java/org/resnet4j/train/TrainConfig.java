@@ -15,6 +15,7 @@ import org.resnet4j.config.Settings;
 import org.resnet4j.data.AugmentSettings;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
+import org.resnet4j.data.ImageInputSettings;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.model.ModelOptions;
@@ -28,20 +29,21 @@ import org.resnet4j.model.ModelSettings;
  * <p>Each setting is declared once, in its record, with its command-line flag, default and check; {@link #with}
  * takes the same flags from Java: {@code TrainConfig.reference().with("--model", "resnet20", "--epochs", "30")}.
  */
-public record TrainConfig(ModelSettings model, DataSettings data, AugmentSettings augment, OptimSettings optim,
-        ScheduleSettings schedule, RunSettings run, EngineSettings engine) {
+public record TrainConfig(ModelSettings model, DataSettings data, AugmentSettings augment,
+        ImageInputSettings imageInput, OptimSettings optim, ScheduleSettings schedule, RunSettings run,
+        EngineSettings engine) {
 
     /** The settings records, in the order of the command line's help and of config.json. */
     public static final List<Class<? extends Record>> PARTS = List.of(ModelSettings.class, DataSettings.class,
-            AugmentSettings.class, OptimSettings.class, ScheduleSettings.class, RunSettings.class,
-            EngineSettings.class);
+            AugmentSettings.class, ImageInputSettings.class, OptimSettings.class, ScheduleSettings.class,
+            RunSettings.class, EngineSettings.class);
 
     /**
-     * What a resumed run may change: how long and on what resources it runs, where the data lies, and what it does at
-     * a non-finite step (a run that diverged may go on skipping such steps).
+     * What a resumed run may change: how long and on what resources it runs, where the data lies, how images are
+     * bounded, and what it does at a non-finite step (a run that diverged may go on skipping such steps).
      */
     public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "dataWorkers", "dataDir",
-            "onNonfinite");
+            "maxImagePixels", "onBadImage", "onNonfinite");
 
     public TrainConfig {
         OptimSettings.require(schedule.minLr() < optim.lr(), "--min-lr (" + schedule.minLr()
@@ -53,9 +55,9 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
 
     public static TrainConfig reference() {
         return new TrainConfig(Settings.defaults(ModelSettings.class), Settings.defaults(DataSettings.class),
-                Settings.defaults(AugmentSettings.class), Settings.defaults(OptimSettings.class),
-                Settings.defaults(ScheduleSettings.class), Settings.defaults(RunSettings.class),
-                Settings.defaults(EngineSettings.class));
+                Settings.defaults(AugmentSettings.class), Settings.defaults(ImageInputSettings.class),
+                Settings.defaults(OptimSettings.class), Settings.defaults(ScheduleSettings.class),
+                Settings.defaults(RunSettings.class), Settings.defaults(EngineSettings.class));
     }
 
     /** This config with the settings named in {@code args} (command-line flags and values) changed. */
@@ -66,11 +68,12 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
     /** This config with whatever {@code parsed} names changed. */
     public TrainConfig overlay(Settings.Parsed parsed) {
         return new TrainConfig(parsed.overlay(model), parsed.overlay(data), parsed.overlay(augment),
-                parsed.overlay(optim), parsed.overlay(schedule), parsed.overlay(run), parsed.overlay(engine));
+                parsed.overlay(imageInput), parsed.overlay(optim), parsed.overlay(schedule), parsed.overlay(run),
+                parsed.overlay(engine));
     }
 
     public List<Record> parts() {
-        return List.of(model, data, augment, optim, schedule, run, engine);
+        return List.of(model, data, augment, imageInput, optim, schedule, run, engine);
     }
 
     /** The flags of the settings in which {@code other} differs from this config, leaving out {@code ignored}. */
@@ -90,7 +93,8 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
 
     /** This config with the run's seed fixed. */
     public TrainConfig withSeed(long seed) {
-        return new TrainConfig(model, data, augment, optim, schedule, Settings.with(run, "seed", seed), engine);
+        return new TrainConfig(model, data, augment, imageInput, optim, schedule, Settings.with(run, "seed", seed),
+                engine);
     }
 
     /** The model this config trains, before the data fixes its input channels and class count. */
@@ -159,8 +163,8 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
                         .map(Map.Entry::getKey).toList());
             }
             return new TrainConfig((ModelSettings) parts[0], (DataSettings) parts[1], (AugmentSettings) parts[2],
-                    (OptimSettings) parts[3], (ScheduleSettings) parts[4], (RunSettings) parts[5],
-                    (EngineSettings) parts[6]);
+                    (ImageInputSettings) parts[3], (OptimSettings) parts[4], (ScheduleSettings) parts[5],
+                    (RunSettings) parts[6], (EngineSettings) parts[7]);
         } catch (JsonProcessingException e) {
             Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
             throw new IllegalArgumentException("unreadable training configuration: " + (cause == e

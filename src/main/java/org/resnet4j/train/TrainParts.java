@@ -3,7 +3,7 @@ package org.resnet4j.train;
 import java.util.List;
 
 import org.bytedeco.pytorch.Optimizer;
-import org.resnet4j.data.DataLoader;
+import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.model.ResNet;
 
@@ -18,7 +18,7 @@ import org.resnet4j.model.ResNet;
  * @param classNames      and {@code preprocessing}: recorded in checkpoints for {@code eval} and {@code predict}
  * @param description     the lines that describe the run at its start
  */
-public record TrainParts(ResNet net, Optimizer optimizer, TrainStep step, LrSchedule schedule, DataLoader loader,
+public record TrainParts(ResNet net, Optimizer optimizer, TrainStep step, LrSchedule schedule, BatchSource loader,
         int batchesPerEpoch, int epochs, long maxSteps, Evaluation evaluation, TrainConfig config,
         List<String> classNames, Preprocessing preprocessing, List<String> description) {
 

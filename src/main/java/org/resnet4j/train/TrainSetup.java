@@ -15,12 +15,12 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.resnet4j.data.Augmentation;
+import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
-import org.resnet4j.data.DataLoader;
-import org.resnet4j.data.Dataset;
+import org.resnet4j.data.DataSource;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.Split;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
@@ -103,9 +103,9 @@ public final class TrainSetup {
         List<String> recipe = recorded.differences(changed, TrainConfig.RESOURCES);
         if (!recipe.isEmpty()) {
             throw new IllegalArgumentException("a resumed run keeps its recipe, so " + String.join(", ", recipe)
-                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers, --data-dir and"
-                    + " --on-nonfinite can (see "
-                    + dir.path(RunDirectory.CONFIG) + ")");
+                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers, --data-dir,"
+                    + " --max-image-pixels, --on-bad-image and --on-nonfinite can (see " + dir.path(RunDirectory.CONFIG)
+                    + ")");
         }
         int epochs = changed.run().epochs();
         if (epochs != recorded.run().epochs() && recorded.schedule().schedule().dependsOnLength()) {
@@ -182,20 +182,20 @@ public final class TrainSetup {
         DataConfig dataConfig = config.dataConfig();
         // the resolved location is recorded, so a resumed run reads the same data wherever it is started from
         TrainConfig resolved = config.with("--data-dir", dataConfig.root().toAbsolutePath().toString());
-        Datasets.Splits data = Datasets.forTraining(dataConfig, new Datasets.Listener() {
+        config.imageInput().apply();
+        DataSource data = DataSource.open(dataConfig, config.data(), Engine.threads(), new Datasets.Listener() {
             @Override
             public void note(String message) {
                 notes.add(message);
             }
         });
-        List<String> classes = data.train().classNames();
+        List<String> classes = data.classNames();
         if (resume != null && !resume.checkpoint().classNames().equals(classes)) {
             throw new IllegalArgumentException("the data's classes " + classes + " differ from the checkpoint's "
                     + resume.checkpoint().classNames());
         }
         Engine.seed(run.seed());
-        ResNet net = ResNets.create(config.modelOptions().withInChannels(data.train().channels())
-                .withClasses(data.train().numClasses()));
+        ResNet net = ResNets.create(config.modelOptions().withInChannels(data.channels()).withClasses(classes.size()));
         if (resume != null) {
             StateDict.load(net, resume.model(), true);
         } else if (config.model().weights() != null) {
@@ -209,18 +209,21 @@ public final class TrainSetup {
         if (resume != null) {
             Optimizers.loadState(optimizer, resume.optimizer());
         }
-        Augmentation aug = config.augment().of(dataConfig);
         int workers = config.data().dataWorkers();
-        DataLoader loader = new DataLoader(data.train(), new DataLoader.Options(run.batchSize(), true, false, workers,
-                2 * workers + 1, run.seed(), dataConfig.normalization(), aug, channelsLast));
+        DataSource.Loading loading = new DataSource.Loading(run.batchSize(), run.evalBatchSize(), workers, run.seed(),
+                dataConfig.normalization(), channelsLast, config.augment(), config.imageInput().onBadImage(),
+                (file, reason) -> listener.message("bad image: " + file + ": " + reason));
+        int sample = run.limitEvalBatches() * run.evalBatchSize();
+        BatchSource loader = data.train(loading);
         int batches = run.limitTrainBatches() > 0 ? Math.min(loader.batchesPerEpoch(), run.limitTrainBatches())
                 : loader.batchesPerEpoch();
-        Evaluation evaluation = new Evaluation(data.val(), data.test(), new Evaluator(run.evalBatchSize(), workers,
-                run.evalTta(), run.precision()), dataConfig.normalization(), run.limitEvalBatches() * run.evalBatchSize());
+        Evaluation evaluation = new Evaluation(data.hasVal() ? data.eval(Split.VAL, loading, sample) : null,
+                data.eval(Split.TEST, loading, sample), new Evaluator(run.evalBatchSize(), workers, run.evalTta(),
+                run.precision()), sample > 0);
         TrainStep step = new TrainStep(net, optimizer, run.precision(), config.optim().labelSmoothing(),
                 config.optim().gradClip(), run.onNonfinite());
         List<String> description = new ArrayList<>(notes);
-        description.addAll(describe(resolved, net, data, dataConfig, aug, batches, channelsLast));
+        description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast));
         return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),
                 run.epochs(), batches), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
                 Preprocessing.of(dataConfig), description);
@@ -247,19 +250,20 @@ public final class TrainSetup {
                 ? ", with a new classifier head for " + classes + " classes (the weights had " + fc.size(0) + ")" : "");
     }
 
-    private static List<String> describe(TrainConfig c, ResNet net, Datasets.Splits data, DataConfig dataConfig,
-            Augmentation aug, int batches, boolean channelsLast) {
+    private static List<String> describe(TrainConfig c, ResNet net, DataSource data, DataConfig dataConfig,
+            Evaluation evaluation, int batches, boolean channelsLast) {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "model %s (%s), %,d parameters, %d classes", net.options().name(),
                 net.architecture().description(), net.parameterCount(), net.options().numClasses()));
-        Dataset t = data.train();
-        lines.add(String.format(Locale.ROOT, "data %s in %s: %d training, %s, %d test images of %dx%dx%d",
-                dataConfig.kind().id(), Datasets.location(dataConfig), t.size(), data.val() == null ? "no validation"
-                        : data.val().size() + " validation", data.test().size(), t.channels(), t.height(), t.width()));
-        lines.add(data.validation() + "; best checkpoint by " + (data.val() != null ? "validation" : "test")
+        lines.add(String.format(Locale.ROOT, "data %s in %s: %d training, %s, %d test images of %dx%dx%d; %s",
+                dataConfig.kind().id(), Datasets.location(dataConfig), data.trainImages(), evaluation.val() == null
+                        ? "no validation" : evaluation.val().images() + " validation", evaluation.test().images(),
+                data.channels(), dataConfig.height(), dataConfig.width(), data.storage()));
+        lines.add(data.validation() + "; best checkpoint by " + (data.hasVal() ? "validation" : "test")
                 + " accuracy");
-        lines.add("augmentation: " + aug + "; normalisation mean " + Arrays.toString(dataConfig.normalization().mean())
-                + " std " + Arrays.toString(dataConfig.normalization().std()));
+        lines.add("augmentation: " + data.augmentation(c.augment()) + "; normalisation mean "
+                + Arrays.toString(dataConfig.normalization().mean()) + " std "
+                + Arrays.toString(dataConfig.normalization().std()));
         lines.add("recipe: " + c.describe() + "; " + batches + " steps per epoch; memory layout "
                 + (channelsLast ? "channels-last" : "NCHW"));
         lines.add(String.format(Locale.ROOT, "seed %d%s, %d threads, %d data worker(s)", c.run().seed(),

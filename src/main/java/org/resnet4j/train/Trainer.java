@@ -11,6 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Optimizer;
 import org.resnet4j.data.Batch;
+import org.resnet4j.data.BatchSource;
+import org.resnet4j.data.BatchStream;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
@@ -68,7 +70,7 @@ public final class Trainer {
      * rest has defaults (one epoch, the optimiser's learning rate throughout, fp32). Listeners join with
      * {@link #addListener}; anything more (label smoothing, clipping, limits) goes into {@link TrainParts} itself.
      */
-    public static Builder builder(ResNet net, Optimizer optimizer, DataLoader loader) {
+    public static Builder builder(ResNet net, Optimizer optimizer, BatchSource loader) {
         return new Builder(net, optimizer, loader);
     }
 
@@ -126,6 +128,7 @@ public final class Trainer {
             throw e;
         } finally {
             parts.loader().close();
+            parts.evaluation().close();
             dir.closeLogs();
         }
     }
@@ -139,7 +142,7 @@ public final class Trainer {
         if (state.batchInEpoch == 0) {
             state.epochLr = parts.schedule().lr(state.step);
         }
-        try (DataLoader.BatchStream stream = parts.loader().epoch(e, state.batchInEpoch)) {
+        try (BatchStream stream = parts.loader().epoch(e, state.batchInEpoch)) {
             while (state.batchInEpoch < batches) {
                 if (stopRequested) {
                     return TrainResult.Status.STOPPED;
@@ -162,6 +165,10 @@ public final class Trainer {
                 }
                 listeners.afterStep(state.step, o);
             }
+        }
+        long bad = parts.loader().badImages(e);
+        if (bad > 0) {
+            listeners.message("epoch " + (e + 1) + ": " + bad + " unreadable image(s) skipped");
         }
         return null;
     }
@@ -229,7 +236,7 @@ public final class Trainer {
         if (best) {
             write(dir.path(RunDirectory.BEST), optimizer, String.format(Locale.ROOT, "best so far, %s accuracy %.2f%%",
                     val != null ? "validation" : "test", 100 * acc));
-            dir.writeConfusion(test, e + 1, ev.sampleImages() > 0 ? "test (sample)" : "test");
+            dir.writeConfusion(test, e + 1, ev.sampled() ? "test (sample)" : "test");
         }
         write(dir.path(RunDirectory.LAST), optimizer, "epoch " + (e + 1));
     }
@@ -283,17 +290,15 @@ public final class Trainer {
     public static final class Builder {
         private final ResNet net;
         private final Optimizer optimizer;
-        private final DataLoader loader;
+        private final BatchSource loader;
         private LrSchedule schedule;
         private Precision precision = Precision.FP32;
         private int epochs = 1;
-        private Dataset val;
-        private Dataset test;
-        private Normalization normalization;
-        private int evalBatchSize = 256;
+        private BatchSource val;
+        private BatchSource test;
         private OnNonFinite onNonFinite = OnNonFinite.STOP;
 
-        private Builder(ResNet net, Optimizer optimizer, DataLoader loader) {
+        private Builder(ResNet net, Optimizer optimizer, BatchSource loader) {
             this.net = net;
             this.optimizer = optimizer;
             this.loader = loader;
@@ -319,13 +324,20 @@ public final class Trainer {
             return this;
         }
 
-        /** Evaluates on {@code test} (and {@code val}, which then picks the best checkpoint, when not null). */
-        public Builder evaluateOn(Dataset val, Dataset test, Normalization norm, int batchSize) {
+        /**
+         * Evaluates on {@code test} (and {@code val}, which then picks the best checkpoint, when not null), for example
+         * {@code new DataLoader(data.test(), DataLoader.Options.evaluation(256, norm, 1, false))}.
+         */
+        public Builder evaluateOn(BatchSource val, BatchSource test) {
             this.val = val;
             this.test = test;
-            normalization = norm;
-            evalBatchSize = batchSize;
             return this;
+        }
+
+        /** Evaluates on {@code test} held in memory, normalised by {@code norm}, 256 images a pass. */
+        public Builder evaluateOn(Dataset test, Normalization norm) {
+            return evaluateOn(null, new DataLoader(test, DataLoader.Options.evaluation(256, norm, 1,
+                    net.isChannelsLast())));
         }
 
         /** The trainer of a new run in {@code out}, which must not hold one already. */
@@ -335,10 +347,9 @@ public final class Trainer {
             }
             double lr = optimizer.param_groups().get(0).options().get_lr();
             LrSchedule s = schedule != null ? schedule : step -> lr;
-            TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, 0, 0, onNonFinite), s,
-                    loader,
-                    loader.batchesPerEpoch(), epochs, 0, new Evaluation(val, test, new Evaluator(evalBatchSize, 1,
-                    false, precision), normalization, 0), null, test.classNames(), null, List.of());
+            TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, 0, 0,
+                    onNonFinite), s, loader, loader.batchesPerEpoch(), epochs, 0, new Evaluation(val, test,
+                    new Evaluator(1, 1, false, precision), false), null, test.classNames(), null, List.of());
             return new Trainer(parts, RunDirectory.create(out), new TrainState(), TrainListener.NONE);
         }
     }

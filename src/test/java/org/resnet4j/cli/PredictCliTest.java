@@ -131,7 +131,7 @@ class PredictCliTest {
         assertThat(viaPt.get("loss").asDouble()).isEqualTo(fromCheckpoint.get("loss").asDouble());
 
         assertError(Cli.run("export", "--weights", ckpt, "--out", dir.resolve("r20.bin").toString()),
-                "--out must end in .safetensors, .pt or .pth");
+                "--out must end in .safetensors, .pt, .pth or .onnx");
         assertError(Cli.run("export", "--weights", pt.toString(), "--out", dir.resolve("again.pt").toString()),
                 "does not say which model it holds; name it with --model");
         assertError(Cli.run("export", "--weights", st.toString(), "--out", st.toString()), "is the --weights file itself");
@@ -154,7 +154,7 @@ class PredictCliTest {
         }
         String html = Files.readString(Path.of(o.get("html").asText()));
         assertThat(html).contains("resnet4j run: resnet20 on synthetic", "data:image/png;base64,", "Confusion matrix",
-                "best epoch");
+                "best epoch", "<tr><th>--model</th><td>resnet20</td></tr>");
     }
 
     @Test

@@ -90,8 +90,25 @@ class ImageFolderTest {
         DataFiles.image(root.resolve("a/1.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFF000000);
         DataConfig c = DataConfig.of(DatasetKind.FOLDER, root).withImageShape(3, 8, 8);
         assertThatThrownBy(() -> Datasets.forTraining(c, Datasets.Listener.SILENT))
-                .hasMessageContaining("needs train/ and test/ sub-folders");
+                .hasMessageContaining("needs train/ and test/ (or val/) sub-folders");
         assertThat(Datasets.load(c, Split.TEST, Datasets.Listener.SILENT).size()).isEqualTo(1); // evaluation is fine
+    }
+
+    @Test
+    void imageNetsLayoutEvaluatesOnValWhenThereIsNoTestFolder() throws IOException {
+        Path root = dir.resolve("imagenet");
+        DataFiles.image(root.resolve("train/a/1.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFF000000);
+        DataFiles.image(root.resolve("train/b/2.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFFFFFFFF);
+        DataFiles.image(root.resolve("val/a/3.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFF000000);
+        DataFiles.image(root.resolve("val/b/4.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFFFFFFFF);
+        DataFiles.image(root.resolve("val/b/5.png"), "png", BufferedImage.TYPE_INT_RGB, 8, 8, 0xFFFFFFFF);
+        DataConfig c = DataConfig.of(DatasetKind.FOLDER, root).withImageShape(3, 8, 8);
+        Datasets.Splits s = Datasets.forTraining(c, Datasets.Listener.SILENT);
+        assertThat(s.train().size()).isEqualTo(2);
+        assertThat(s.test().size()).isEqualTo(3);
+        assertThat(s.val()).isNull();
+        assertThat(s.validation()).contains("val/ is the test split");
+        assertThat(ImageFolder.splitRoot(root, Split.TEST)).isEqualTo(root.resolve("val"));
     }
 
     @Test

@@ -219,7 +219,7 @@ class TrainerTest {
         DataLoader loader = new DataLoader(data.train(), DataLoader.Options.training(32, 1, norm, Augmentation.CIFAR));
         TrainResult r = Trainer.builder(net, sgd, loader).epochs(2).precision(Precision.BF16)
                 .schedule(LrSchedule.cosine(0.05, 0, 0, 2L * loader.batchesPerEpoch()))
-                .evaluateOn(null, data.test(), norm, 64).start(dir.resolve("mine")).run();
+                .evaluateOn(data.test(), norm).start(dir.resolve("mine")).run();
         assertThat(r.history()).hasSize(2);
         assertThat(r.last().trainLoss()).isFinite();
         assertThat(Checkpoint.read(dir.resolve("mine/last.ckpt")).config()).isNull();
