@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultInjectionTest {
     private static final List<String> RUN = List.of("--model", "resnet20", "--dataset", "synthetic",
             "--synthetic-size", "64", "--synthetic-classes", "4", "--image-size", "16", "--batch-size", "16",
-            "--epochs", "30", "--seed", "7", "--threads", "1", "--data-workers", "1", "--deterministic");
+            "--epochs", "40", "--seed", "7", "--threads", "1", "--data-workers", "1", "--deterministic");
     /**
      * Kills at named moments: starting, after metrics.csv and before any checkpoint, inside the first best.ckpt write
      * (the only one sure to come: later ones wait for a better accuracy), inside each stage of a last.ckpt write.
@@ -110,7 +110,7 @@ class FaultInjectionTest {
             kills.add(stages.get(random.nextInt(stages.size())) + ":" + file + "#" + (1 + random.nextInt(2)));
         }
         for (int i = 0; i < RANDOM_TIMES; i++) {
-            kills.add("time:" + random.nextInt(1500));
+            kills.add("time:" + random.nextInt(800));
         }
         int killed = 0;
         boolean finished = false;
