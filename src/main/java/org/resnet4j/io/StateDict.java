@@ -38,7 +38,9 @@ public final class StateDict {
     private static void putAll(Map<String, Tensor> out, String prefix, StringTensorDict dict) {
         for (long i = 0; i < dict.size(); i++) {
             String name = dict.get(i).key().getString();
-            out.put(prefix.isEmpty() ? name : prefix + "." + name, dict.get(i).value());
+            // value() is a reference into the dict, which is freed once its Java wrapper is collected: keep a handle
+            // of our own on the same tensor (the copy shares the storage, so the tensors stay live)
+            out.put(prefix.isEmpty() ? name : prefix + "." + name, new Tensor(dict.get(i).value()));
         }
     }
 
