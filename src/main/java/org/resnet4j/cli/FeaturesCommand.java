@@ -85,7 +85,12 @@ final class FeaturesCommand implements Callable<Integer> {
             Dataset dataset = Datasets.load(c, Split.parse(split), DataOptions.listener(err));
             f = FeatureExtractor.ofDataset(predictor, dataset, batchSize);
         } else {
-            List<Path> files = ImageArguments.expand(inputs);
+            List<Path> empty = new ArrayList<>();
+            List<Path> files = ImageArguments.expand(inputs, empty::add);
+            for (Path e : empty) {
+                err.println(spec.qualifiedName() + ": error: " + e + ": no " + ImageArguments.KINDS + " in this folder");
+                failures++;
+            }
             List<float[]> rows = new ArrayList<>();
             List<String> names = new ArrayList<>();
             for (int from = 0; from < files.size(); from += batchSize) {
