@@ -48,7 +48,7 @@ public record ImageHeader(String format, int width, int height) {
         try (ImageInputStream iis = ImageIO.createImageInputStream(in)) {
             Iterator<ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
             if (readers == null || !readers.hasNext()) {
-                throw new DataFormatException(name + ": not an image in a readable format (PNG, JPEG, BMP or GIF)");
+                throw new NotAnImageException(name + ": not an image in a readable format (PNG, JPEG, BMP or GIF)");
             }
             ImageReader reader = readers.next();
             try {
@@ -71,6 +71,15 @@ public record ImageHeader(String format, int width, int height) {
                     width, height, pixels(), maxPixels), this, maxPixels);
         }
         return this;
+    }
+
+    /** Bytes that no image reader recognises. */
+    public static final class NotAnImageException extends DataFormatException {
+        private static final long serialVersionUID = 1L;
+
+        NotAnImageException(String message) {
+            super(message);
+        }
     }
 
     /** An image refused for its size before it was decoded. */

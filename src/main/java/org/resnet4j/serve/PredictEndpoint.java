@@ -188,8 +188,10 @@ final class PredictEndpoint {
             ImageHeader.read(upload.bytes(), upload.name()).requireAtMost(config.maxPixels(), upload.name());
         } catch (ImageHeader.ImageTooLargeException e) {
             throw new ApiError(413, e.getMessage());
+        } catch (ImageHeader.NotAnImageException e) {
+            throw new ApiError(415, e.getMessage());
         } catch (IOException e) {
-            throw new ApiError(e.getMessage().contains("not an image") ? 415 : 422, e.getMessage());
+            throw new ApiError(422, e.getMessage());
         }
         BufferedImage image;
         try {
