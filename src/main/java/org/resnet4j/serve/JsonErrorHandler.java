@@ -1,7 +1,6 @@
 package org.resnet4j.serve;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -25,7 +24,7 @@ final class JsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
-        metrics.request(Request.getPathInContext(request), code);
+        metrics.request(request, code);
         String text = message != null && !message.isBlank() ? message : HttpStatus.getMessage(code);
         if (code == HttpStatus.SERVICE_UNAVAILABLE_503) {
             text = "the server is stopping";
@@ -37,10 +36,9 @@ final class JsonErrorHandler extends ErrorHandler {
     /** A request too broken to become a {@link Request} (bad request line, headers too large). */
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        metrics.request("other", status);
+        metrics.count("other", status);
         fields.put(HttpHeader.CONTENT_TYPE, Json.CONTENT_TYPE);
         String text = reason != null && !reason.isBlank() ? reason : HttpStatus.getMessage(status);
-        return ByteBuffer.wrap(new String(Json.bytes(Json.error(status, text)), StandardCharsets.UTF_8)
-                .getBytes(StandardCharsets.UTF_8));
+        return ByteBuffer.wrap(Json.bytes(Json.error(status, text)));
     }
 }

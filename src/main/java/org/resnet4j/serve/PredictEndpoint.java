@@ -92,7 +92,7 @@ final class PredictEndpoint {
                 request.addFailureListener(t -> result.cancel(false)); // gone before its batch: left out of it
                 result.whenComplete((p, t) -> {
                     if (t == null) {
-                        metrics.request("/predict", 200);
+                        metrics.request(request, 200);
                         metrics.predictLatency(System.nanoTime() - start);
                         Json.write(response, 200, answer(p), callback);
                     } else {
@@ -241,7 +241,7 @@ final class PredictEndpoint {
     }
 
     private void fail(Request request, Response response, Callback callback, long start, ApiError e) {
-        metrics.request("/predict", e.status());
+        metrics.request(request, e.status());
         metrics.predictLatency(System.nanoTime() - start);
         if (e.status() == ServerMetrics.CLIENT_CLOSED) {
             callback.failed(new EofException(e.getMessage())); // quiet: nothing to answer, nothing to log

@@ -51,28 +51,28 @@ final class Routes extends Handler.Abstract {
                 predict.handle(request, response, callback);
             } else {
                 response.getHeaders().put(HttpHeader.ALLOW, "POST");
-                error(path, response, callback, 405, "use POST to send an image to /predict");
+                error(request, response, callback, 405, "use POST to send an image to /predict");
             }
             return true;
         }
         if (!get && (PAGE.containsKey(path) || path.equals("/health") || path.equals("/metrics"))) {
             response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-            error(path, response, callback, 405, path + " answers GET only");
+            error(request, response, callback, 405, path + " answers GET only");
             return true;
         }
         if (path.equals("/health")) {
-            metrics.request(path, 200);
+            metrics.request(request, 200);
             Json.write(response, 200, health(), callback);
         } else if (path.equals("/metrics")) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            metrics.request(path, 200); // counted before the scrape, so a scrape sees itself
+            metrics.request(request, 200); // counted before the scrape, so a scrape sees itself
             metrics.write(out);
             response.setStatus(200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, metrics.contentType());
             response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
         } else if (PAGE.containsKey(path)) {
             Asset a = PAGE.get(path);
-            metrics.request(path, 200);
+            metrics.request(request, 200);
             response.setStatus(200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, a.contentType());
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
@@ -80,7 +80,7 @@ final class Routes extends Handler.Abstract {
             response.getHeaders().put("X-Content-Type-Options", "nosniff");
             response.write(true, ByteBuffer.wrap(a.bytes()), callback);
         } else {
-            error(path, response, callback, 404, "no such path: " + path
+            error(request, response, callback, 404, "no such path: " + path
                     + " (the server answers /, /predict, /health and /metrics)");
         }
         return true;
@@ -97,8 +97,8 @@ final class Routes extends Handler.Abstract {
         return o;
     }
 
-    private void error(String path, Response response, Callback callback, int status, String message) {
-        metrics.request(path, status);
+    private void error(Request request, Response response, Callback callback, int status, String message) {
+        metrics.request(request, status);
         Json.write(response, status, Json.error(status, message), callback);
     }
 

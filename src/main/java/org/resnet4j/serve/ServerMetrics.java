@@ -13,6 +13,8 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
+import org.eclipse.jetty.server.Request;
+
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers may share a JVM): requests by path and
  * status, prediction latency, batch sizes and forward-pass time, and the queue's length.
@@ -20,6 +22,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 final class ServerMetrics implements BatchingPredictor.Listener {
     /** nginx's code for a client that closed the connection before the response; never sent, only counted. */
     static final int CLIENT_CLOSED = 499;
+    private static final String COUNTED = ServerMetrics.class.getName() + ".counted";
     private static final Set<String> PATHS = Set.of("/", "/predict", "/health", "/metrics", "/page.css", "/page.js");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -44,7 +47,16 @@ final class ServerMetrics implements BatchingPredictor.Listener {
                 .callback(cb -> cb.call(pending.getAsInt())).register(registry);
     }
 
-    void request(String path, int code) {
+    /** Counts {@code request}'s outcome once: an error Jetty handles after the server answered is not counted again. */
+    void request(Request request, int code) {
+        if (request.getAttribute(COUNTED) == null) {
+            request.setAttribute(COUNTED, Boolean.TRUE);
+            count(Request.getPathInContext(request), code);
+        }
+    }
+
+    /** Counts a request too broken to become a {@link Request}. */
+    void count(String path, int code) {
         requests.labelValues(PATHS.contains(path) ? path : "other", Integer.toString(code)).inc();
     }
 
