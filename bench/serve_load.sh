@@ -4,6 +4,7 @@
 #
 #   bench/serve_load.sh WEIGHTS [ROUNDS] [REQUESTS] [CONCURRENCY]     (default 2 rounds, 5000 requests, 32 clients)
 #
+# SERVE_OPTS adds options to every server (for example SERVE_OPTS="--threads 1").
 # The client is bench/LoadClient.java (closed loop: each of the clients sends its next CIFAR-10 test image, as PNG,
 # when it has its previous answer); CIFAR-10 comes from $RESNET4J_DATA or ./data.
 set -euo pipefail
@@ -22,13 +23,14 @@ declare -A configs=(
 )
 order=(unbatched batch32-wait0 batch32-wait5ms)
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $requests requests," \
-  "$clients clients, $rounds rounds; results in $out"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load average" \
+  "$(cut -d' ' -f1 /proc/loadavg); $requests requests, $clients clients, $rounds rounds; server options" \
+  "'${SERVE_OPTS:-}'; results in $out"
 for ((r = 1; r <= rounds; r++)); do
   for name in "${order[@]}"; do
     log=$(mktemp)
     # shellcheck disable=SC2086
-    $launcher serve --weights "$weights" --port 0 ${configs[$name]} > "$log.out" 2> "$log" &
+    $launcher serve --weights "$weights" --port 0 ${configs[$name]} ${SERVE_OPTS:-} > "$log.out" 2> "$log" &
     pid=$!
     for _ in $(seq 600); do [[ -s "$log.out" ]] && break; sleep 0.2; done
     url=$(head -1 "$log.out")
