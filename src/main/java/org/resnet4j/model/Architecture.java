@@ -1,5 +1,7 @@
 package org.resnet4j.model;
 
+import org.resnet4j.engine.Kernels;
+
 /**
  * One row of the variant table: everything that tells one ResNet from another, before per-run options.
  *
@@ -35,15 +37,14 @@ public record Architecture(String name, String family, Stem stem, int stemWidth,
     }
 
     /**
-     * Whether nets of this layout run channels-last with the same results as NCHW under libtorch 2.10's oneDNN
-     * (3.7.1). Planning oneDNN's brgemm kernels divides by a cache size that virtual machines such as this one may
-     * not report: 1×1 convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
-     * Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
-     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training is
-     * tested against NCHW, use it.
+     * Whether nets of this layout run channels-last with the same results as NCHW: all of them, unless the engine
+     * found oneDNN planning for one-byte caches that it could not correct ({@link Kernels#channelsLastEverywhere}).
+     * Then only the basic-block nets without transitions, whose channels-last training was tested equal to NCHW's
+     * under that condition (bottleneck nets crash, ResNet-9's 64→128 transition gets wrong gradients with two
+     * threads).
      */
     public boolean supportsChannelsLast() {
-        return block.expansion() == 1 && !transitions;
+        return Kernels.channelsLastEverywhere() || (block.expansion() == 1 && !transitions);
     }
 
     /**

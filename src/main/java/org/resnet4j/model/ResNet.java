@@ -198,9 +198,9 @@ public final class ResNet extends Module {
     /** Re-lays the convolution weights out channels-last (feed it channels-last input), where oneDNN allows. */
     public void toChannelsLast() {
         if (!supportsChannelsLast()) {
-            throw new IllegalArgumentException(options.name() + " cannot run channels-last: libtorch's oneDNN 3.7.1"
-                    + " gets its convolutions wrong or crashes in that layout on this kind of CPU; leave out"
-                    + " --channels-last");
+            throw new IllegalArgumentException(options.name() + " cannot run channels-last here: libtorch's oneDNN"
+                    + " plans its kernels for one-byte caches on this processor, which it gets wrong or crashes on in"
+                    + " that layout; leave out --channels-last");
         }
         ChannelsLast.convert(this);
         channelsLast = true;
