@@ -71,10 +71,6 @@ public final class CheckpointFormat {
             throw new WeightsFormatException(path + ": a weights file, not a resnet4j checkpoint");
         }
         String crc = file.metadata().get(RECORD_CRC);
-        if (crc != null && !crc.equals(hex(recordCrc(file.metadata())))) {
-            throw damaged(path, "its record (run state, configuration, model description) does not match its"
-                    + " checksum");
-        }
         JsonNode meta;
         try {
             meta = JSON.readTree(json);
@@ -89,9 +85,13 @@ public final class CheckpointFormat {
             throw damaged(path, "the checksum of its record is missing");
         }
         int version = meta.path("format").asInt(-1);
-        if (version > VERSION) {
+        if (version > VERSION) { // before the checksum: a newer format may sum its record differently
             throw new WeightsFormatException(path + ": checkpoint format " + version + " is newer than this resnet4j"
                     + " reads (" + VERSION + "); update resnet4j to use it");
+        }
+        if (crc != null && !crc.equals(hex(recordCrc(file.metadata())))) {
+            throw damaged(path, "its record (run state, configuration, model description) does not match its"
+                    + " checksum");
         }
         if (version != VERSION) {
             throw new WeightsFormatException(path + ": unknown checkpoint format " + meta.path("format"));

@@ -104,6 +104,6 @@ class PredictReliabilityTest {
         assertThat(p.exitValue()).as(errText).isEqualTo(1);
         assertThat(Files.readAllLines(out)).hasSize(2).allSatisfy(l -> assertThat(l).contains("cifar"));
         assertThat(errText.lines().filter(l -> l.contains("error:"))).singleElement().asString()
-                .contains("big.png: out of memory decoding this image (6000x6000)", "(skipped)");
+                .contains("big.png: out of memory decoding this image", "(skipped)");
     }
 }
