@@ -13,8 +13,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.resnet4j.engine.Engine;
-import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Kernels;
+import org.resnet4j.engine.Layout;
 import org.resnet4j.testing.DeterministicWeights;
 
 /** Folding BatchNorm and channels-last layout change how fast a model runs, never what it computes. */

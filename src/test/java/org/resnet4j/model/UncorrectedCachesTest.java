@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Kernels;
 import org.resnet4j.engine.OneDnnCacheSizes;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.train.TrainStep;
 
@@ -99,7 +100,7 @@ class UncorrectedCachesTest {
         ResNet net = ResNets.create(name);
         net.train(true);
         SGD sgd = new SGD(net.parameters(), new SGDOptions(0.01));
-        double loss = new TrainStep(net, sgd, bf16, 0, 0).run(torch.randn(2, 3, 32, 32),
+        double loss = new TrainStep(net, sgd, bf16 ? Precision.BF16 : Precision.FP32, 0, 0).run(torch.randn(2, 3, 32, 32),
                 Tensors.fromLongs(new long[] {0, 1}, 2), 0.01).loss();
         check(Double.isFinite(loss), name + ": loss " + loss);
         System.out.println("trained " + name + (bf16 ? " bf16" : " fp32"));

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Layout;
+import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
@@ -80,7 +81,7 @@ class EveryFamilyTrainsTest {
                 x = x.contiguous(MemoryFormat.ChannelsLast);
             }
             Tensor y = Tensors.fromLongs(new long[] {1, 7}, 2);
-            TrainStep.Outcome o = new TrainStep(net, sgd, bf16, 0, 0).run(x, y, 0.05);
+            TrainStep.Outcome o = new TrainStep(net, sgd, bf16 ? Precision.BF16 : Precision.FP32, 0, 0).run(x, y, 0.05);
             assertThat(o.loss()).isFinite().isPositive();
             for (long i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
