@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -59,7 +60,15 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         settings(ImageInputSettings.class).apply();
-        ImageLimits.setWarnings(m -> err.println(spec.qualifiedName() + ": " + m));
+        Consumer<String> warnings = ImageLimits.setWarnings(m -> err.println(spec.qualifiedName() + ": " + m));
+        try {
+            return predict(out, err);
+        } finally {
+            ImageLimits.setWarnings(warnings);
+        }
+    }
+
+    private int predict(PrintWriter out, PrintWriter err) throws IOException {
         List<String[]> errors = new ArrayList<>();
         List<Path> files = ImageArguments.expand(inputs, folder -> {
             String m = folder + ": no " + ImageArguments.KINDS + " in this folder";

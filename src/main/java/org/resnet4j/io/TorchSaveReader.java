@@ -242,8 +242,9 @@ final class TorchSaveReader {
                         + " more than a " + fileSize + "-byte file can hold");
             }
             if (entry.getSize() != bytes) {
-                throw new WeightsFormatException(where + "storage record data/" + s.key + " holds "
-                        + entry.getSize() + " bytes, not the " + bytes + " of " + s.numel + " " + s.dtype + " values");
+                throw new WeightsFormatException(where + "storage record data/" + s.key + " is "
+                        + (entry.getSize() < bytes ? "truncated" : "too long") + ": it holds " + entry.getSize()
+                        + " bytes, not the " + bytes + " of " + s.numel + " " + s.dtype + " values");
             }
             if (ref.size.length != ref.stride.length || ref.offset < 0) {
                 throw new WeightsFormatException(where + "bad view (size " + Arrays.toString(ref.size) + ", stride "
