@@ -160,8 +160,8 @@ class HostileFilesTest {
         assertThatThrownBy(() -> Weights.read(huge)).hasMessageContaining("its storage of 1099511627776 Float values is"
                 + " more than a " + Files.size(huge) + "-byte file can hold");
         Path short4 = pt("short.pt", stateDict(6, 0, new long[] {6}, new long[] {1}), floats(4));
-        assertThatThrownBy(() -> Weights.read(short4)).hasMessageContaining("storage record data/0 holds 16 bytes, not"
-                + " the 24 of 6 Float values");
+        assertThatThrownBy(() -> Weights.read(short4)).hasMessageContaining("storage record data/0 is truncated: it"
+                + " holds 16 bytes, not the 24 of 6 Float values");
     }
 
     @Test
