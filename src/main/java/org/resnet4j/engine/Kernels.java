@@ -14,9 +14,14 @@ public final class Kernels {
     private Kernels() {
     }
 
+    /** Read once: every 1×1 convolution's forward pass asks. */
+    private static final class Decision {
+        static final boolean SAFE = Engine.oneDnnCaches().status() != OneDnnCacheSizes.Status.NOT_CORRECTED;
+    }
+
     /** Whether oneDNN's convolution planning can be trusted on this machine (caches reported, or corrected). */
     public static boolean oneDnnPlansSafely() {
-        return Engine.oneDnnCaches().status() != OneDnnCacheSizes.Status.NOT_CORRECTED;
+        return Decision.SAFE;
     }
 
     /** Whether a 1×1 convolution should run as a matrix product instead of a oneDNN convolution. */

@@ -7,14 +7,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.testing.Cli;
 import org.resnet4j.testing.Fixtures;
+import org.resnet4j.testing.Zips;
 
 /** Inputs that used to end in a misleading or developer's message: one clear line each, a non-zero exit. */
 class ClearLinesCliTest {
@@ -67,16 +66,7 @@ class ClearLinesCliTest {
                 StandardCharsets.ISO_8859_1));
         Path pt = dir.resolve("numpy.pt");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(pt))) {
-            byte[] data = pickle.toByteArray();
-            ZipEntry e = new ZipEntry("archive/data.pkl");
-            e.setMethod(ZipEntry.STORED);
-            e.setSize(data.length);
-            CRC32 crc = new CRC32();
-            crc.update(data);
-            e.setCrc(crc.getValue());
-            zip.putNextEntry(e);
-            zip.write(data);
-            zip.closeEntry();
+            Zips.stored(zip, "archive/data.pkl", pickle.toByteArray());
         }
         assertThat(oneLine(Cli.run("eval", "--weights", pt.toString(), "--model", "resnet20"), 1)).isEqualTo(
                 "resnet4j eval: error: " + pt + ": refused: the pickle calls numpy.core.multiarray.scalar, which is"
