@@ -1,5 +1,6 @@
 package org.resnet4j.io;
 
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -20,6 +21,8 @@ import org.resnet4j.model.Shortcut;
 public record ModelInfo(ModelOptions options, List<String> classNames, Preprocessing preprocessing) {
     /** Metadata key of the description in safetensors files written by resnet4j. */
     public static final String KEY = "resnet4j.model";
+    /** The largest input side a description may give (a ResNet trained on 8192² images is already far out). */
+    public static final int MAX_SIDE = 8192;
 
     public ModelInfo {
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
@@ -58,6 +61,15 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
             Preprocessing p = null;
             if (s.input() != null) {
                 Input in = s.input();
+                int[] shape = in.shape();
+                if (shape[0] < 1 || shape[0] > ModelOptions.MAX_IN_CHANNELS || shape[1] < 1 || shape[1] > MAX_SIDE
+                        || shape[2] < 1 || shape[2] > MAX_SIDE) {
+                    throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " is not 1.."
+                            + ModelOptions.MAX_IN_CHANNELS + " channels of 1.." + MAX_SIDE + " pixels a side");
+                }
+                if (in.mean().length != shape[0] || in.std().length != shape[0]) {
+                    throw new IllegalArgumentException("the normalisation needs one mean and std per input channel");
+                }
                 p = new Preprocessing(in.dataset(), in.shape()[0], in.shape()[1], in.shape()[2], in.fit(),
                         new Normalization(in.mean(), in.std()));
             }

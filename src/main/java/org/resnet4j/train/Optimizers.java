@@ -60,7 +60,9 @@ public final class Optimizers {
     }
 
     private static SGDOptions sgd(OptimSettings c, double weightDecay) {
-        return sgd(c.lr(), c.momentum(), c.nesterov(), weightDecay);
+        SGDOptions o = sgd(c.lr(), c.momentum(), c.nesterov(), weightDecay);
+        o.dampening().put(c.dampening());
+        return o;
     }
 
     private static SGDOptions sgd(double lr, double momentum, boolean nesterov, double weightDecay) {

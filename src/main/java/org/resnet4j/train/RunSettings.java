@@ -32,7 +32,11 @@ public record RunSettings(
         @Option(names = "--limit-train-batches", paramLabel = "N", defaultValue = "0",
                 description = "train on N batches per epoch") int limitTrainBatches,
         @Option(names = "--limit-eval-batches", paramLabel = "N", defaultValue = "0",
-                description = "evaluate on N batches (a fixed sample)") int limitEvalBatches) {
+                description = "evaluate on N batches (a fixed sample)") int limitEvalBatches,
+        @Option(names = "--on-nonfinite", paramLabel = "stop|skip", defaultValue = "stop",
+                description = "at a NaN or infinite loss, gradient or BatchNorm statistic: stop, keeping the last good"
+                        + " checkpoint (default), or skip the step without updating (counted and reported)")
+        OnNonFinite onNonfinite) {
 
     public RunSettings {
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
