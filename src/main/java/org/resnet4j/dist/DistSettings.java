@@ -10,9 +10,6 @@ import picocli.CommandLine.Option;
  * travel, as PyTorch's {@code DistributedDataParallel} arguments do.
  */
 public record DistSettings(
-        @Option(names = "--world-size", paramLabel = "N", defaultValue = "0",
-                description = "processes in the run (default: the launcher's WORLD_SIZE, else 1); recorded, so a"
-                        + " resumed run knows when it changed") int worldSize,
         @Option(names = "--dist-timeout", paramLabel = "SECONDS", defaultValue = "300",
                 description = "how long a process waits for the others at rendezvous and in every collective before"
                         + " it stops, naming the rank it lost (default ${DEFAULT-VALUE})") int distTimeout,
@@ -24,9 +21,6 @@ public record DistSettings(
                         + " (default: on)") boolean broadcastBuffers) {
 
     public DistSettings {
-        if (worldSize < 0) {
-            throw new IllegalArgumentException("--world-size must be at least 1, got " + worldSize);
-        }
         if (distTimeout < 1) {
             throw new IllegalArgumentException("--dist-timeout must be at least 1 second, got " + distTimeout);
         }

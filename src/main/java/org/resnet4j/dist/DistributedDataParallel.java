@@ -131,21 +131,23 @@ public final class DistributedDataParallel {
         return buckets;
     }
 
-    /** Before the forward pass of a step that synchronises: what DDP's forward does first. */
+    /**
+     * Before the forward pass of a step that synchronises, what DDP's forward does first: rank 0's BatchNorm
+     * statistics replace every rank's (not after the forward pass: backward checks that the statistics it saved
+     * were not changed in place).
+     */
     public void beforeForward() {
+        syncBuffers();
         try {
             reducer.rebuild_buckets(); // once, after the first step, in the order gradients became ready
             reducer.prepare_for_forward();
         } catch (RuntimeException e) {
-            throw group.lostPeer(e, "the bucket rebuild");
+            throw group.failure(e, "the bucket rebuild");
         }
     }
 
-    /**
-     * After the forward pass: rank 0's BatchNorm statistics, just updated by its forward, replace every rank's, so the
-     * replicas stay identical between steps (DDP broadcasts the same values before the next forward).
-     */
-    public void afterForward() {
+    /** Rank 0's buffers (BatchNorm statistics) on every rank, as before each forward pass; before evaluating too. */
+    public void syncBuffers() {
         if (broadcastBuffers && buffers.size() > 0) {
             broadcastCoalesced(buffers, "the BatchNorm statistics broadcast");
         }
@@ -157,15 +159,35 @@ public final class DistributedDataParallel {
             reducer.prepare_for_backward(new TensorVector());
             loss.backward();
         } catch (RuntimeException e) {
-            throw group.lostPeer(e, "the gradient all-reduce");
+            throw group.failure(e, "the gradient all-reduce");
         }
+    }
+
+    /**
+     * What the ranks found wrong before backward, agreed: null when every rank's {@code mine} is null, else this
+     * rank's reason or, on a rank that found nothing, which ranks did.
+     */
+    public String agree(String mine) {
+        double[] flags = new double[group.size()];
+        flags[group.rank()] = mine == null ? 0 : 1;
+        flags = group.sum("the non-finite check", flags);
+        if (mine != null) {
+            return mine;
+        }
+        List<Integer> found = new ArrayList<>();
+        for (int r = 0; r < flags.length; r++) {
+            if (flags[r] > 0) {
+                found.add(r);
+            }
+        }
+        return found.isEmpty() ? null : WorkerGroup.ranks(found) + " found a non-finite loss or BatchNorm statistic";
     }
 
     private void broadcastCoalesced(TensorVector tensors, String during) {
         try (NoGradGuard g = new NoGradGuard()) {
             torch.broadcast_coalesced(group.processGroup(), tensors, BROADCAST_BYTES, 0);
         } catch (RuntimeException e) {
-            throw group.lostPeer(e, during);
+            throw group.failure(e, during);
         }
     }
 }

@@ -395,6 +395,17 @@ public final class WorkerGroup implements AutoCloseable {
     }
 
     /**
+     * {@code e}, raised by native code during {@code during}: explained by {@link #lostPeer} when it is a
+     * communication failure (Gloo, the store, a timeout), else as it is (a local error, such as autograd's).
+     */
+    public RuntimeException failure(RuntimeException e, String during) {
+        String m = firstLine(e).toLowerCase(Locale.ROOT);
+        boolean communication = List.of("gloo", "connection", "timeout", "timed out", "peer", "socket", "store",
+                "closed").stream().anyMatch(m::contains);
+        return communication || lost != null ? lostPeer(e, during) : e;
+    }
+
+    /**
      * Explains a broken collective: the ranks that posted a failure, those whose heartbeat stopped, or, when every rank
      * is alive, a timeout. Thrown as it is by every later collective: the group is unusable after a loss.
      */

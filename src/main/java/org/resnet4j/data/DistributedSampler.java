@@ -1,4 +1,4 @@
-package org.resnet4j.dist;
+package org.resnet4j.data;
 
 /**
  * Which images of an epoch a rank takes, as {@code torch.utils.data.DistributedSampler} decides: every rank draws the
