@@ -119,7 +119,8 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
             interrupts.uninstall();
         }
         if (!speaks) {
-            return r.status() == TrainResult.Status.STOPPED ? interrupts.exitStatus() : 0;
+            // a rank that stopped because another was asked to ends as if it had been sent SIGTERM
+            return r.status() == TrainResult.Status.STOPPED ? interrupts.exitStatus(128 + 15) : 0;
         }
         if (json) {
             Json.print(out, toJson(r));

@@ -58,12 +58,15 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
             this.pumps = pumps;
         }
 
-        /** Asks every worker still running to stop (SIGTERM: each saves a checkpoint after its step). */
+        /**
+         * Asks every worker still running to stop (SIGTERM: each saves a checkpoint after its step). Through the
+         * process handle: {@link Process#destroy()} would also close the pipes that carry the workers' last words.
+         */
         public void stop() {
             stopping = true;
             processes.forEach(p -> {
                 if (p.isAlive()) {
-                    p.destroy();
+                    p.toHandle().destroy();
                 }
             });
         }
@@ -97,7 +100,7 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
                     for (Process p : running) {
                         long left = deadline - System.nanoTime();
                         if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
-                            p.destroyForcibly();
+                            p.toHandle().destroyForcibly();
                         }
                     }
                     for (Process p : running) {

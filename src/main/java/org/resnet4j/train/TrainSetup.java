@@ -373,7 +373,8 @@ public final class TrainSetup {
                 group.isDistributed() ? " per process" : ""));
         if (group.isDistributed()) {
             lines.add(String.format(Locale.ROOT, "distributed: %d processes (Gloo through %s), batch %d per process,"
-                    + " global batch %d; %d of the %d training images per process and epoch", group.size(),
+                    + " global batch %d; %d of the %d training images per process and epoch, and a share of the"
+                    + " evaluation images (the figures above are rank 0's), every one counted once", group.size(),
                     group.rendezvous(), c.run().batchSize(), c.run().batchSize() * group.size(), perProcess,
                     data.trainImages()));
         }
