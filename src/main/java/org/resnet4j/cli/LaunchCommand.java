@@ -41,15 +41,15 @@ final class LaunchCommand implements Callable<Integer> {
             description = "how long stopped workers may take to save a checkpoint before they are killed (default"
                     + " ${DEFAULT-VALUE})")
     int stopGrace;
-    @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "the command each process runs, for example"
-            + " train ...")
+    @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "the command each process runs: train, eval or"
+            + " bench, with its options")
     List<String> command = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("train", "eval").contains(command.get(0))) {
-            throw new IllegalArgumentException("launch runs train or eval in each process, not '" + command.get(0)
-                    + "'");
+        if (!List.of("train", "eval", "bench").contains(command.get(0))) {
+            throw new IllegalArgumentException("launch runs train, eval or bench in each process, not '"
+                    + command.get(0) + "'");
         }
         Launcher launcher = new Launcher(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
                 Duration.ofSeconds(stopGrace));

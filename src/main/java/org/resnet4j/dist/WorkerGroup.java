@@ -253,6 +253,11 @@ public final class WorkerGroup implements AutoCloseable {
         return reduce(values, ReduceOp.RedOpType.MIN, during);
     }
 
+    /** The largest of the ranks' {@code value}s. */
+    public double max(String during, double value) {
+        return reduce(new double[] {value}, ReduceOp.RedOpType.MAX, during)[0];
+    }
+
     /** Whether {@code flag} is true on any rank. */
     public boolean any(boolean flag, String during) {
         return size == 1 ? flag : sum(during, flag ? 1 : 0)[0] > 0;

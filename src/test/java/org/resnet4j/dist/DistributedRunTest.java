@@ -1,6 +1,7 @@
 package org.resnet4j.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -75,6 +76,21 @@ class DistributedRunTest {
         }
         assertThat(counted).as("every test image counted once").isEqualTo(24);
         assertThat(run.resolve("last.ckpt")).exists();
+
+        // eval shares the test split out the same way, and adds up to the one-process figures
+        ChildJvm whole = ChildJvm.resnet4j(dir, "eval1", Map.of(), "eval", "--weights", run.resolve("last.ckpt")
+                .toString(), "--json");
+        ChildJvm shared = ChildJvm.resnet4j(dir, "eval2", Map.of(), "launch", "--nproc-per-node", "2",
+                "--master-port", String.valueOf(ChildJvm.freePort()), "eval", "--weights", run.resolve("last.ckpt")
+                        .toString(), "--json");
+        assertThat(whole.await(3)).as(whole.err()).isZero();
+        assertThat(shared.await(3)).as(shared.err()).isZero();
+        JsonNode one = new ObjectMapper().readTree(whole.out());
+        JsonNode two = new ObjectMapper().readTree(shared.out().lines().filter(l -> l.startsWith("[rank0]: {"))
+                .findFirst().orElseThrow().substring("[rank0]: ".length()));
+        assertThat(two.get("n").asLong()).isEqualTo(24);
+        assertThat(two.get("confusion")).isEqualTo(one.get("confusion"));
+        assertThat(two.get("loss").asDouble()).isCloseTo(one.get("loss").asDouble(), within(1e-5));
 
         ChildJvm resumed = ChildJvm.resnet4j(dir, "resume", Map.of(), "train", "--resume", run.toString(), "--epochs",
                 "3", "--json");
