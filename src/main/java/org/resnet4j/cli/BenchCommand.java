@@ -3,16 +3,20 @@ package org.resnet4j.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.resnet4j.bench.OnnxRuntimeBenchmark;
+import org.resnet4j.bench.StepBenchmark;
+import org.resnet4j.dist.DataParallelBenchmark;
+import org.resnet4j.dist.LaunchEnvironment;
+import org.resnet4j.dist.WorkerGroup;
+import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Precision;
-import org.resnet4j.bench.StepBenchmark;
-import org.resnet4j.engine.Engine;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shape;
 
@@ -20,8 +24,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time a model's training step (forward, backward, SGD update) or inference on synthetic input:"
-                + " warm-up, then the median of timed steps.")
+        description = {"Time a model's training step (forward, backward, SGD update) or inference on synthetic input:"
+                + " warm-up, then the median of timed steps.", "Started by a launcher (resnet4j launch, torchrun) in"
+                + " train mode, it times data-parallel steps against the same steps without communication, and the"
+                + " all-reduce (--steps per round, --rounds rounds)."})
 final class BenchCommand extends SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = "resnet18", paramLabel = "NAME", description = "variant (default"
@@ -64,6 +70,10 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE})")
     int steps;
 
+    @Option(names = "--rounds", defaultValue = "3", paramLabel = "N", description = "data-parallel benchmark:"
+            + " alternating rounds of data-parallel and local steps (default ${DEFAULT-VALUE})")
+    int rounds;
+
     @Option(names = "--json", description = "print one JSON object (images_per_second, median_ms, peak_rss_mib, ...)")
     boolean json;
 
@@ -85,6 +95,40 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
         }
     }
 
+    private void printParallel(DataParallelBenchmark.Result r, boolean cl) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model);
+            o.put("mode", "train");
+            o.put("processes", r.world());
+            o.put("threads_per_process", r.threads());
+            o.put("batch_per_process", r.batchPerProcess());
+            o.put("precision", precision.toString());
+            o.put("channels_last", cl);
+            o.put("images_per_second", r.imagesPerSecond());
+            o.put("step_ms", r.parallelMs());
+            o.put("step_without_communication_ms", r.localMs());
+            o.put("communication_share", r.communicationShare());
+            o.put("gradient_bytes", r.gradientBytes());
+            var a = o.putArray("all_reduce");
+            for (DataParallelBenchmark.AllReduce x : r.allReduces()) {
+                a.addObject().put("bytes", x.bytes()).put("median_ms", x.medianMs()).put("algorithm_gbps",
+                        x.algorithmGBps()).put("bus_gbps", x.busGBps());
+            }
+            Json.print(out, o);
+            return;
+        }
+        out.printf(Locale.ROOT, "%s train, %d processes x %d threads, batch %d per process, %s: %.1f images/s; step %.1f"
+                + " ms, %.1f ms without communication (%.0f%% of a step waits on it)%n", model, r.world(), r.threads(),
+                r.batchPerProcess(), precision, r.imagesPerSecond(), r.parallelMs(), r.localMs(),
+                100 * r.communicationShare());
+        for (DataParallelBenchmark.AllReduce x : r.allReduces()) {
+            out.printf(Locale.ROOT, "all-reduce %8.1f MiB: %7.2f ms, algorithm %.2f GB/s, bus %.2f GB/s%n",
+                    x.bytes() / 1048576.0, x.medianMs(), x.algorithmGBps(), x.busGBps());
+        }
+    }
+
     @Override
     List<Class<? extends Record>> settingsTypes() {
         return List.of(EngineSettings.class);
@@ -102,6 +146,21 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
         boolean cl = !onnx && layout.channelsLast(mo.architecture(), train && precision.isBf16());
+        Optional<LaunchEnvironment> launch = LaunchEnvironment.current();
+        if (launch.isPresent()) {
+            if (!train || onnx) {
+                throw new IllegalArgumentException("started by a launcher, bench times data-parallel training: use"
+                        + " --mode train with the libtorch runtime");
+            }
+            try (WorkerGroup group = WorkerGroup.join(launch.get(), java.time.Duration.ofMinutes(5))) {
+                DataParallelBenchmark.Result r = DataParallelBenchmark.run(group, model, shape, batchSize, precision,
+                        cl, warmup, steps, rounds);
+                if (group.isRankZero()) {
+                    printParallel(r, cl);
+                }
+            }
+            return 0;
+        }
         boolean fold = !train && (foldBn == null || foldBn);
         StepBenchmark.Options options = new StepBenchmark.Options(model, train, batchSize, precision, cl, fold, warmup,
                 steps, shape);

@@ -2,10 +2,13 @@ package org.resnet4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,9 +18,14 @@ import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
+import org.resnet4j.data.DistributedSampler;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
+import org.resnet4j.data.Subset;
+import org.resnet4j.dist.LaunchEnvironment;
+import org.resnet4j.dist.ShardedResults;
+import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Precision;
@@ -100,24 +108,42 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
         EvalResult run(Evaluator evaluator, Dataset data, IntConsumer progress);
     }
 
+    /**
+     * Evaluates on the split; started by a launcher, each process evaluates its share of the images and rank 0
+     * reports the whole split's figures.
+     */
     private int evaluate(String name, List<String> classNames, DataConfig config, int workers, Evaluation how)
             throws IOException {
         DatasetKind kind = config.kind();
-        Dataset dataset = Datasets.load(config, split, new DownloadProgress(spec.commandLine().getErr()));
-        if (!classNames.isEmpty() && !classNames.equals(dataset.classNames())) {
-            spec.commandLine().getErr().println("note: the model's classes " + classNames + " differ from"
-                    + " the data's " + dataset.classNames() + "; labels are compared by index");
+        try (WorkerGroup group = LaunchEnvironment.current().map(e -> WorkerGroup.join(e, Duration.ofMinutes(5)))
+                .orElseGet(WorkerGroup::single)) {
+            Dataset dataset = group.agree("load the " + split + " data", () -> Datasets.load(config, split,
+                    new DownloadProgress(spec.commandLine().getErr())));
+            PrintWriter err = group.isRankZero() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());
+            if (!classNames.isEmpty() && !classNames.equals(dataset.classNames())) {
+                err.println("note: the model's classes " + classNames + " differ from the data's "
+                        + dataset.classNames() + "; labels are compared by index");
+            }
+            Dataset mine = group.isDistributed() ? new Subset(dataset, DistributedSampler.evaluation(group.rank(),
+                    group.size()).shard(IntStream.range(0, dataset.size()).toArray())) : dataset;
+            Progress progress = Progress.start(err, "eval", mine.size(), "images");
+            EvalResult r = ShardedResults.combined(how.run(new Evaluator(batchSize, workers, tta, precision), mine,
+                    progress::update), group, "the evaluation");
+            progress.finish();
+            if (group.isRankZero()) {
+                report(r, name, kind);
+            }
         }
-        Progress progress = Progress.start(spec.commandLine().getErr(), "eval", dataset.size(), "images");
-        EvalResult r = how.run(new Evaluator(batchSize, workers, tta, precision), dataset, progress::update);
-        progress.finish();
+        return 0;
+    }
+
+    private void report(EvalResult r, String name, DatasetKind kind) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Json.print(out, toJson(r, name, kind, split));
         } else {
             print(out, r, name, kind, split);
         }
-        return 0;
     }
 
     private static ObjectNode toJson(EvalResult r, String model, DatasetKind kind, Split s) {

@@ -63,6 +63,11 @@ final class Interrupts {
 
     /** 128 + the signal number, as shells report a command a signal ended. */
     int exitStatus() {
-        return received == 0 ? 1 : 128 + received;
+        return exitStatus(1);
+    }
+
+    /** {@link #exitStatus()}, or {@code otherwise} when no signal came. */
+    int exitStatus(int otherwise) {
+        return received == 0 ? otherwise : 128 + received;
     }
 }

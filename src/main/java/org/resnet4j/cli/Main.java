@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.OptionSpec;
         description = "ResNet for the JVM: define, train, evaluate, study and serve residual networks on libtorch.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, FeaturesCommand.class,
                 ExportCommand.class, ServeCommand.class, ReportCommand.class, GradientsCommand.class, ExperimentCommand.class,
-                SummaryCommand.class, DataCommand.class, BenchCommand.class, InfoCommand.class,
+                SummaryCommand.class, DataCommand.class, BenchCommand.class, InfoCommand.class, LaunchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -48,6 +48,7 @@ public final class Main implements Runnable {
         Set<Class<?>> types = new HashSet<>();
         optionTypes(cli, types);
         types.forEach(t -> register(cli, t));
+        cli.getSubcommands().get("launch").setStopAtPositional(true); // the rest is the workers' command line
         cli.setParameterExceptionHandler(Errors::onBadUsage);
         cli.setExecutionExceptionHandler(Errors::onFailure);
         return cli.execute(args);

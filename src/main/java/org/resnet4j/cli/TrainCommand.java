@@ -6,14 +6,22 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.dist.DistSettings;
+import org.resnet4j.dist.LaunchEnvironment;
+import org.resnet4j.dist.PeerLostException;
+import org.resnet4j.dist.WorkerGroup;
+import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.train.MetricsRow;
 import org.resnet4j.train.Recipe;
+import org.resnet4j.train.RunDirectory;
 import org.resnet4j.train.TrainConfig;
+import org.resnet4j.train.TrainListener;
 import org.resnet4j.train.TrainResult;
 import org.resnet4j.train.TrainSetup;
 import org.resnet4j.train.Trainer;
@@ -38,6 +46,10 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint")
     Path resume;
+    @Option(names = "--auto-resume", description = "continue the run in --out when it holds a checkpoint, else start"
+            + " it there: for jobs that a scheduler may restart (Kubernetes, Slurm's requeue); on by itself when"
+            + " torchrun restarts its workers (--max-restarts)")
+    boolean autoResume;
     @Option(names = "--json", description = "print one JSON object with the results on stdout (the per-epoch lines"
             + " go to stderr)")
     boolean json;
@@ -51,26 +63,64 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        TrainProgress progress = new TrainProgress(json ? err : out, err);
-        Trainer trainer;
-        if (resume != null) {
-            if (this.out != null || recipe != null) {
-                throw new IllegalArgumentException("--resume continues the run in its own folder with its own recipe;"
-                        + " drop --out and --recipe");
+        if (resume != null && (this.out != null || recipe != null || autoResume)) {
+            throw new IllegalArgumentException("--resume continues the run in its own folder with its own recipe;"
+                    + " drop --out, --recipe and --auto-resume");
+        }
+        Optional<LaunchEnvironment> launch = LaunchEnvironment.current();
+        if (autoResume && this.out == null && launch.isPresent()) {
+            throw new IllegalArgumentException("--auto-resume needs --out: every process and every restart must name"
+                    + " the same run folder");
+        }
+        settings(EngineSettings.class).start();
+        try (WorkerGroup group = launch.map(e -> WorkerGroup.join(e, settings(DistSettings.class).timeout()))
+                .orElseGet(WorkerGroup::single)) {
+            try {
+                return train(group, launch.map(LaunchEnvironment::restart).orElse(0) > 0, out, err);
+            } catch (Exception e) {
+                group.announceFailure(e);
+                throw e;
             }
-            trainer = TrainSetup.resume(resume, progress, recorded -> recorded.overlay(typed()));
+        }
+    }
+
+    private int train(WorkerGroup group, boolean restarted, PrintWriter out, PrintWriter err) throws Exception {
+        boolean speaks = group.isRankZero();
+        TrainListener progress = speaks ? new TrainProgress(json ? err : out, err) : TrainListener.NONE;
+        Path resumeFrom = resume;
+        if (resume == null && this.out != null && (autoResume || restarted) && "yes".equals(group.broadcastString(
+                RunDirectory.holdsCheckpoint(this.out) ? "yes" : "no", "the check for a run to continue"))) {
+            resumeFrom = this.out;
+            if (speaks) {
+                err.println("resuming " + this.out + " from its last checkpoint (" + (restarted
+                        ? "restarted by torchrun" : "--auto-resume") + ")");
+            }
+        }
+        Trainer trainer;
+        if (resumeFrom != null) {
+            trainer = TrainSetup.resume(resumeFrom, progress, recorded -> recorded.overlay(typed()), group);
         } else {
             TrainConfig c = config();
             Path dir = this.out != null ? this.out : Path.of("runs", c.model().model() + "-" + c.data().dataset() + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            trainer = TrainSetup.start(c, dir, progress);
+            if (group.isDistributed() && this.out == null) {
+                // each process would name the folder by its own clock
+                dir = Path.of(group.broadcastString(dir.toString(), "the run folder's name"));
+            }
+            trainer = TrainSetup.start(c, dir, progress, group);
         }
         Interrupts interrupts = Interrupts.install(trainer::requestStop, err);
         TrainResult r;
         try {
             r = trainer.run();
+        } catch (PeerLostException e) {
+            throw e.withHint("continue with: resnet4j train --resume " + trainer.runDirectory());
         } finally {
             interrupts.uninstall();
+        }
+        if (!speaks) {
+            // a rank that stopped because another was asked to ends as if it had been sent SIGTERM
+            return r.status() == TrainResult.Status.STOPPED ? interrupts.exitStatus(128 + 15) : 0;
         }
         if (json) {
             Json.print(out, toJson(r));

@@ -22,9 +22,22 @@ public final class DataLoader implements BatchSource {
     /**
      * @param prefetch batches built ahead of the consumer (at least one per worker)
      * @param dropLast skip the last, smaller batch of an epoch
+     * @param sampler  this process's share of each epoch in a distributed run
      */
     public record Options(int batchSize, boolean shuffle, boolean dropLast, int workers, int prefetch, long seed,
-            Normalization normalization, Augmentation augmentation, boolean channelsLast) {
+            Normalization normalization, Augmentation augmentation, boolean channelsLast, DistributedSampler sampler) {
+        public Options(int batchSize, boolean shuffle, boolean dropLast, int workers, int prefetch, long seed,
+                Normalization normalization, Augmentation augmentation, boolean channelsLast) {
+            this(batchSize, shuffle, dropLast, workers, prefetch, seed, normalization, augmentation, channelsLast,
+                    DistributedSampler.WHOLE);
+        }
+
+        /** These options for one process's share of a distributed run. */
+        public Options sharedBy(DistributedSampler s) {
+            return new Options(batchSize, shuffle, dropLast, workers, prefetch, seed, normalization, augmentation,
+                    channelsLast, s);
+        }
+
         public Options {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
@@ -57,16 +70,16 @@ public final class DataLoader implements BatchSource {
 
     @Override
     public int batchesPerEpoch() {
-        int full = data.size() / options.batchSize();
-        return options.dropLast() || data.size() % options.batchSize() == 0 ? full : full + 1;
+        int n = options.sampler().size(data.size());
+        int full = n / options.batchSize();
+        return options.dropLast() || n % options.batchSize() == 0 ? full : full + 1;
     }
 
-    /** The order of the dataset's images in {@code epoch}. */
+    /** The order of this process's images in {@code epoch}. */
     public int[] order(int epoch) {
-        if (!options.shuffle()) {
-            return IntStream.range(0, data.size()).toArray();
-        }
-        return Shuffle.permutation(data.size(), new SplittableRandom(mix(options.seed(), epoch, -1)));
+        int[] all = options.shuffle() ? Shuffle.permutation(data.size(), new SplittableRandom(mix(options.seed(), epoch,
+                -1))) : IntStream.range(0, data.size()).toArray();
+        return options.sampler().shard(all);
     }
 
     /** Batches of one epoch; closing it releases the batches built ahead and not taken. */
@@ -75,7 +88,7 @@ public final class DataLoader implements BatchSource {
 
     @Override
     public long images() {
-        return data.size();
+        return options.sampler().size(data.size());
     }
 
     @Override

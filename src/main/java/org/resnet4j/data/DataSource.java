@@ -49,9 +49,13 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     /** Evaluation batches of {@link Split#VAL} or {@link Split#TEST}; {@code sample > 0} takes a fixed random sample. */
     BatchSource eval(Split split, Loading l, int sample) throws IOException;
 
-    /** How batches are made. */
+    /**
+     * How batches are made; {@code sampler} is this process's share of the training data in a distributed run
+     * (evaluation takes the same rank's unpadded share, so that summed over the ranks each image counts once).
+     */
     record Loading(int batchSize, int evalBatchSize, int workers, long seed, Normalization normalization,
-            boolean channelsLast, AugmentSettings augment, BadImages.Policy onBadImage, BadImages.Listener reports) {
+            boolean channelsLast, AugmentSettings augment, BadImages.Policy onBadImage, BadImages.Listener reports,
+            DistributedSampler sampler) {
         OutputLayout layout(int channels) {
             return new OutputLayout(normalization, channels, channelsLast);
         }
@@ -147,14 +151,16 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         @Override
         public BatchSource train(Loading l) {
             return new DataLoader(splits.train(), new DataLoader.Options(l.batchSize(), true, false, l.workers(),
-                    2 * l.workers() + 1, l.seed(), l.normalization(), l.augment().of(config), l.channelsLast()));
+                    2 * l.workers() + 1, l.seed(), l.normalization(), l.augment().of(config), l.channelsLast(),
+                    l.sampler()));
         }
 
         @Override
         public BatchSource eval(Split split, Loading l, int sample) {
             Dataset d = split == Split.VAL ? splits.val() : splits.test();
             return new DataLoader(sample > 0 ? Subset.sample(d, sample, 7) : d, DataLoader.Options.evaluation(
-                    l.evalBatchSize(), l.normalization(), l.workers(), l.channelsLast()));
+                    l.evalBatchSize(), l.normalization(), l.workers(), l.channelsLast()).sharedBy(
+                            l.sampler().forEvaluation()));
         }
     }
 
@@ -191,7 +197,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         public BatchSource train(Loading l) {
             return new StreamingLoader(new FolderSource(train), new StreamingLoader.Options(l.batchSize(), true, false,
                     l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(eval.size(), interpolation, eval),
-                    l.layout(channels), l.onBadImage(), ImageReader.JpegDecoder.NATIVE), l.reports());
+                    l.layout(channels), l.onBadImage(), ImageReader.JpegDecoder.NATIVE, l.sampler()), l.reports());
         }
 
         @Override
@@ -199,7 +205,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
             ImageSource images = new FolderSource(split == Split.VAL ? val : test);
             return new StreamingLoader(sample > 0 ? ImageSource.sample(images, sample, 7) : images,
                     StreamingLoader.Options.evaluation(l.evalBatchSize(), l.workers(), eval, l.layout(channels),
-                            l.onBadImage()), l.reports());
+                            l.onBadImage()).sharedBy(l.sampler().forEvaluation()), l.reports());
         }
     }
 
@@ -239,15 +245,16 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         @Override
         public BatchSource train(Loading l) {
             return new ShardLoader(train, ShardLoader.Options.training(l.batchSize(), l.workers(), l.seed(),
-                    l.augment().streamed(eval.size(), interpolation, eval), l.layout(channels), l.onBadImage()),
-                    l.reports());
+                    l.augment().streamed(eval.size(), interpolation, eval), l.layout(channels), l.onBadImage())
+                    .withRank(l.sampler().rank(), l.sampler().worldSize()), l.reports());
         }
 
         /** Shards are read whole: a sample would still read every shard, so evaluation takes them all. */
         @Override
         public BatchSource eval(Split split, Loading l, int sample) {
             return new ShardLoader(split == Split.VAL ? val : test, ShardLoader.Options.evaluation(l.evalBatchSize(),
-                    l.workers(), eval, l.layout(channels), l.onBadImage()), l.reports());
+                    l.workers(), eval, l.layout(channels), l.onBadImage()).withRank(l.sampler().rank(),
+                            l.sampler().worldSize()), l.reports());
         }
     }
 }

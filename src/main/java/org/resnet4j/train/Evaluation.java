@@ -1,6 +1,8 @@
 package org.resnet4j.train;
 
 import org.resnet4j.data.BatchSource;
+import org.resnet4j.dist.ShardedResults;
+import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.model.ResNet;
@@ -11,11 +13,15 @@ import org.resnet4j.model.ResNet;
  */
 public record Evaluation(BatchSource val, BatchSource test, Evaluator evaluator, boolean sampled) {
 
-    EvalResult run(ResNet net, String split, BatchSource data, TrainListener listener) {
+    /**
+     * Evaluates {@code net} on this process's share of {@code data}; in a distributed run each rank evaluates its own
+     * images and the sums are added up, so every image counts once.
+     */
+    EvalResult run(ResNet net, String split, BatchSource data, TrainListener listener, WorkerGroup group) {
         listener.evaluationStarted(split, (int) data.images());
         EvalResult r = evaluator.evaluate(net, data, done -> listener.evaluationProgress(split, done));
         listener.evaluationDone(split);
-        return r;
+        return ShardedResults.combined(r, group, "the " + split + " evaluation");
     }
 
     void close() {

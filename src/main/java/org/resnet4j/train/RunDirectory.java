@@ -2,6 +2,7 @@ package org.resnet4j.train;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -38,10 +39,31 @@ public final class RunDirectory {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
+    /** False for the processes of a distributed run other than rank 0: they read the folder, rank 0 writes it. */
+    private final boolean writes;
     private final List<PrintWriter> logs = new ArrayList<>();
 
-    private RunDirectory(Path root) {
+    private RunDirectory(Path root, boolean writes) {
         this.root = root;
+        this.writes = writes;
+    }
+
+    /**
+     * The folder of a run that rank 0 of a distributed run writes, seen from another rank: every write is left to
+     * rank 0, and the folder need not exist on this machine unless the run resumes from it.
+     */
+    public static RunDirectory replica(Path root) {
+        return new RunDirectory(root, false);
+    }
+
+    /** This folder, seen by a process that only reads it ({@link #replica}). */
+    public RunDirectory readOnly() {
+        return new RunDirectory(root, false);
+    }
+
+    /** Whether this process writes the folder's files (rank 0, or a process on its own). */
+    public boolean writes() {
+        return writes;
     }
 
     /**
@@ -60,7 +82,7 @@ public final class RunDirectory {
             }
         }
         Files.createDirectories(root);
-        return new RunDirectory(root);
+        return new RunDirectory(root, true);
     }
 
     /**
@@ -81,7 +103,12 @@ public final class RunDirectory {
             throw new NoSuchFileException(root.toString(), null, Files.exists(root)
                     ? "not a run folder (a file)" : "no such run folder");
         }
-        return new RunDirectory(root);
+        return new RunDirectory(root, true);
+    }
+
+    /** Whether {@code root} is a run folder holding a checkpoint (whole or not). */
+    public static boolean holdsCheckpoint(Path root) {
+        return CHECKPOINTS.stream().anyMatch(f -> Files.exists(root.resolve(f)));
     }
 
     /** Whether any checkpoint lies in the folder (whole or not). */
@@ -105,6 +132,9 @@ public final class RunDirectory {
 
     /** Removes the folder of a run that failed to start (it holds at most the log). */
     void delete() throws IOException {
+        if (!writes) {
+            return;
+        }
         Files.deleteIfExists(path(LOG));
         Files.deleteIfExists(root);
     }
@@ -118,11 +148,17 @@ public final class RunDirectory {
     }
 
     public void writeConfig(TrainConfig config) throws IOException {
+        if (!writes) {
+            return;
+        }
         AtomicFile.writeString(path(CONFIG), config.toJson() + "\n");
     }
 
     /** Rewrites metrics.csv with every finished epoch; the checkpoint holds the same history. */
     public void writeMetrics(List<MetricsRow> rows) throws IOException {
+        if (!writes) {
+            return;
+        }
         boolean withVal = rows.stream().anyMatch(MetricsRow::hasVal);
         StringBuilder b = new StringBuilder(MetricsRow.CSV_HEADER).append(withVal ? MetricsRow.CSV_VAL : "")
                 .append('\n');
@@ -133,6 +169,9 @@ public final class RunDirectory {
     }
 
     public void writeConfusion(EvalResult r, int epoch, String split) throws IOException {
+        if (!writes) {
+            return;
+        }
         ObjectNode o = JSON.createObjectNode();
         o.put("epoch", epoch);
         o.put("split", split);
@@ -149,6 +188,9 @@ public final class RunDirectory {
 
     /** The log, appended to (a resumed run continues it); the folder closes it on {@link #closeLogs()}. */
     public PrintWriter openLog() throws IOException {
+        if (!writes) {
+            return new PrintWriter(Writer.nullWriter());
+        }
         PrintWriter w = new PrintWriter(Files.newBufferedWriter(path(LOG), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
         logs.add(w);

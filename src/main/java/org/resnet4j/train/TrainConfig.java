@@ -16,6 +16,7 @@ import org.resnet4j.data.AugmentSettings;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.ImageInputSettings;
+import org.resnet4j.dist.DistSettings;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.model.ModelOptions;
@@ -31,19 +32,22 @@ import org.resnet4j.model.ModelSettings;
  */
 public record TrainConfig(ModelSettings model, DataSettings data, AugmentSettings augment,
         ImageInputSettings imageInput, OptimSettings optim, ScheduleSettings schedule, RunSettings run,
-        EngineSettings engine) {
+        EngineSettings engine, DistSettings dist) {
 
     /** The settings records, in the order of the command line's help and of config.json. */
     public static final List<Class<? extends Record>> PARTS = List.of(ModelSettings.class, DataSettings.class,
             AugmentSettings.class, ImageInputSettings.class, OptimSettings.class, ScheduleSettings.class,
-            RunSettings.class, EngineSettings.class);
+            RunSettings.class, EngineSettings.class, DistSettings.class);
 
     /**
      * What a resumed run may change: how long and on what resources it runs, where the data lies, how images are
      * bounded, and what it does at a non-finite step (a run that diverged may go on skipping such steps).
      */
     public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "dataWorkers", "dataDir",
-            "maxImagePixels", "onBadImage", "onNonfinite");
+            "maxImagePixels", "onBadImage", "onNonfinite", "distTimeout", "bucketCapMb");
+
+    /** Settings that may differ between the processes of one distributed run (each has its own machine). */
+    public static final Set<String> PER_PROCESS = Set.of("threads", "dataWorkers", "dataDir", "distTimeout");
 
     public TrainConfig {
         OptimSettings.require(schedule.minLr() < optim.lr(), "--min-lr (" + schedule.minLr()
@@ -57,7 +61,8 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
         return new TrainConfig(Settings.defaults(ModelSettings.class), Settings.defaults(DataSettings.class),
                 Settings.defaults(AugmentSettings.class), Settings.defaults(ImageInputSettings.class),
                 Settings.defaults(OptimSettings.class), Settings.defaults(ScheduleSettings.class),
-                Settings.defaults(RunSettings.class), Settings.defaults(EngineSettings.class));
+                Settings.defaults(RunSettings.class), Settings.defaults(EngineSettings.class),
+                Settings.defaults(DistSettings.class));
     }
 
     /** This config with the settings named in {@code args} (command-line flags and values) changed. */
@@ -69,11 +74,11 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
     public TrainConfig overlay(Settings.Parsed parsed) {
         return new TrainConfig(parsed.overlay(model), parsed.overlay(data), parsed.overlay(augment),
                 parsed.overlay(imageInput), parsed.overlay(optim), parsed.overlay(schedule), parsed.overlay(run),
-                parsed.overlay(engine));
+                parsed.overlay(engine), parsed.overlay(dist));
     }
 
     public List<Record> parts() {
-        return List.of(model, data, augment, imageInput, optim, schedule, run, engine);
+        return List.of(model, data, augment, imageInput, optim, schedule, run, engine, dist);
     }
 
     /** The flags of the settings in which {@code other} differs from this config, leaving out {@code ignored}. */
@@ -94,7 +99,7 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
     /** This config with the run's seed fixed. */
     public TrainConfig withSeed(long seed) {
         return new TrainConfig(model, data, augment, imageInput, optim, schedule, Settings.with(run, "seed", seed),
-                engine);
+                engine, dist);
     }
 
     /** The model this config trains, before the data fixes its input channels and class count. */
@@ -164,7 +169,7 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
             }
             return new TrainConfig((ModelSettings) parts[0], (DataSettings) parts[1], (AugmentSettings) parts[2],
                     (ImageInputSettings) parts[3], (OptimSettings) parts[4], (ScheduleSettings) parts[5],
-                    (RunSettings) parts[6], (EngineSettings) parts[7]);
+                    (RunSettings) parts[6], (EngineSettings) parts[7], (DistSettings) parts[8]);
         } catch (JsonProcessingException e) {
             Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
             throw new IllegalArgumentException("unreadable training configuration: " + (cause == e

@@ -5,6 +5,7 @@ import java.util.List;
 import org.bytedeco.pytorch.Optimizer;
 import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.model.ResNet;
 
 /**
@@ -17,10 +18,11 @@ import org.resnet4j.model.ResNet;
  *                        built by hand: their checkpoints resume from Java, with the same parts)
  * @param classNames      and {@code preprocessing}: recorded in checkpoints for {@code eval} and {@code predict}
  * @param description     the lines that describe the run at its start
+ * @param group           the processes the run trains on ({@link WorkerGroup#single()} for one)
  */
 public record TrainParts(ResNet net, Optimizer optimizer, TrainStep step, LrSchedule schedule, BatchSource loader,
         int batchesPerEpoch, int epochs, long maxSteps, Evaluation evaluation, TrainConfig config,
-        List<String> classNames, Preprocessing preprocessing, List<String> description) {
+        List<String> classNames, Preprocessing preprocessing, List<String> description, WorkerGroup group) {
 
     public TrainParts {
         if (batchesPerEpoch < 1 || batchesPerEpoch > loader.batchesPerEpoch()) {
@@ -28,5 +30,13 @@ public record TrainParts(ResNet net, Optimizer optimizer, TrainStep step, LrSche
         }
         classNames = List.copyOf(classNames);
         description = List.copyOf(description);
+    }
+
+    /** These parts with {@code note} added to their description. */
+    public TrainParts withNote(String note) {
+        List<String> d = new java.util.ArrayList<>(description);
+        d.add(note);
+        return new TrainParts(net, optimizer, step, schedule, loader, batchesPerEpoch, epochs, maxSteps, evaluation,
+                config, classNames, preprocessing, d, group);
     }
 }

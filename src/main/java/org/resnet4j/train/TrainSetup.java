@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import org.bytedeco.pytorch.Optimizer;
@@ -18,9 +20,13 @@ import org.bytedeco.pytorch.global.torch;
 import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSource;
+import org.resnet4j.data.DistributedSampler;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
+import org.resnet4j.dist.DistSettings;
+import org.resnet4j.dist.DistributedDataParallel;
+import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
@@ -45,18 +51,31 @@ public final class TrainSetup {
      * first one is started afresh).
      */
     public static Trainer start(TrainConfig config, Path out, TrainListener listener) throws IOException {
-        String leftovers = RunDirectory.leftovers(out);
-        return start(config, out, listener, leftovers == null ? List.of() : List.of(leftovers));
+        return start(config, out, listener, WorkerGroup.single());
     }
 
-    private static Trainer start(TrainConfig config, Path out, TrainListener listener, List<String> notes)
+    /**
+     * Starts a new run of {@code config} in {@code out} on the processes of {@code group}: every rank must be started
+     * with the same settings (compared with rank 0's), rank 0 alone writes the folder, and a failure on any rank
+     * stops them all, each with one line.
+     */
+    public static Trainer start(TrainConfig config, Path out, TrainListener listener, WorkerGroup group)
             throws IOException {
-        TrainConfig c = config.run().seed() != null ? config
+        String leftovers = group.isRankZero() ? RunDirectory.leftovers(out) : null;
+        return start(config, out, listener, leftovers == null ? List.of() : List.of(leftovers), group);
+    }
+
+    private static Trainer start(TrainConfig config, Path out, TrainListener listener, List<String> notes,
+            WorkerGroup group) throws IOException {
+        TrainConfig seeded = config.run().seed() != null || !group.isRankZero() ? config
                 : config.withSeed(new SecureRandom().nextLong() & ((1L << 53) - 1)); // recorded, so it can repeat
+        TrainConfig c = agreed(seeded, group);
         boolean existed = Files.exists(out);
-        RunDirectory dir = RunDirectory.create(out);
+        RunDirectory dir = group.agree("prepare the run folder " + out, () -> group.isRankZero()
+                ? RunDirectory.create(out) : RunDirectory.replica(out));
         try {
-            TrainParts parts = assemble(c, null, listener, notes);
+            TrainParts parts = distribute(group.agree("set up the run", () -> assemble(c, null, listener, notes,
+                    group)));
             dir.writeConfig(parts.config());
             return new Trainer(parts, dir, new TrainState(), listener);
         } catch (IOException | RuntimeException e) {
@@ -68,6 +87,50 @@ public final class TrainSetup {
     }
 
     /**
+     * {@code mine}, after checking that it equals rank 0's settings (but for those each machine has its own), with
+     * rank 0's seed when this rank was given none.
+     */
+    private static TrainConfig agreed(TrainConfig mine, WorkerGroup group) throws IOException {
+        if (!group.isDistributed()) {
+            return mine;
+        }
+        TrainConfig zero = TrainConfig.fromJson(group.broadcastString(mine.toJson(), "the settings check"));
+        return group.agree("start with rank 0's settings", () -> {
+            Set<String> ignored = new HashSet<>(TrainConfig.PER_PROCESS);
+            if (mine.run().seed() == null) {
+                ignored.add("seed");
+            }
+            List<String> differ = zero.differences(mine, ignored);
+            if (!differ.isEmpty()) {
+                throw new IllegalArgumentException("its settings differ from rank 0's in " + String.join(", ", differ)
+                        + ": start every rank with the same command");
+            }
+            return mine.run().seed() == null ? mine.withSeed(zero.run().seed()) : mine;
+        });
+    }
+
+    /**
+     * Makes the parts of one rank a replica of rank 0's: its weights, and gradients averaged over the ranks at every
+     * step; every rank takes the same number of steps per epoch (the fewest any rank's share of the data gives).
+     */
+    private static TrainParts distribute(TrainParts p) {
+        WorkerGroup group = p.group();
+        if (!group.isDistributed()) {
+            return p;
+        }
+        DistSettings d = p.config().dist();
+        p.step().distributed(new DistributedDataParallel(group, p.net(), d.bucketCapBytes(), d.broadcastBuffers()));
+        int batches = (int) group.min("counting the steps per epoch", p.batchesPerEpoch())[0];
+        if (batches == p.batchesPerEpoch()) {
+            return p;
+        }
+        TrainConfig c = p.config();
+        return new TrainParts(p.net(), p.optimizer(), p.step(), LrSchedule.of(c.schedule(), c.optim().lr(),
+                c.run().epochs(), batches), p.loader(), batches, p.epochs(), p.maxSteps(), p.evaluation(), c,
+                p.classNames(), p.preprocessing(), p.description(), group);
+    }
+
+    /**
      * Continues the run in {@code runDir} from its newest intact checkpoint: last.ckpt, or when that is damaged or
      * holds non-finite values, the newer of last.prev.ckpt and best.ckpt (with a note). A run that stopped before its
      * first checkpoint starts over from the beginning with its recorded configuration. {@code change} may change how
@@ -76,26 +139,63 @@ public final class TrainSetup {
      */
     public static Trainer resume(Path runDir, TrainListener listener, UnaryOperator<TrainConfig> change)
             throws IOException {
-        RunDirectory dir = RunDirectory.existing(runDir);
+        return resume(runDir, listener, change, WorkerGroup.single());
+    }
+
+    /**
+     * {@link #resume(Path, TrainListener, UnaryOperator)} on the processes of {@code group}: rank 0 chooses the
+     * checkpoint and every rank reads it (the run folder must be on a filesystem they share). With a different number
+     * of processes than the run had, the run goes on where it stood in its epochs, with a different data order.
+     */
+    public static Trainer resume(Path runDir, TrainListener listener, UnaryOperator<TrainConfig> change,
+            WorkerGroup group) throws IOException {
+        RunDirectory dir = group.agree("open the run folder " + runDir, () -> group.isRankZero()
+                ? RunDirectory.existing(runDir) : RunDirectory.existing(runDir).readOnly());
         List<String> notes = new ArrayList<>();
-        if (!dir.hasCheckpoint()) {
-            TrainConfig recorded = dir.readConfig();
-            TrainConfig changed = checkedChange(recorded, change.apply(recorded), dir, 0);
+        if (!"yes".equals(group.broadcastString(dir.hasCheckpoint() ? "yes" : "no", "the checkpoint check"))) {
+            TrainConfig recorded = group.agree("read " + dir.path(RunDirectory.CONFIG), dir::readConfig);
+            TrainConfig changed = group.agree("continue the run", () -> checkedChange(recorded,
+                    change.apply(recorded), dir, 0));
             notes.add(runDir + " holds no checkpoint (the run stopped before its first one): starting it over from the"
                     + " beginning with its recorded settings");
-            return start(changed, runDir, listener, notes);
+            return start(changed, runDir, listener, notes, group);
         }
-        Found from = newestIntact(dir, notes);
+        Found chosen = group.agree("find a checkpoint to resume from", () -> group.isRankZero()
+                ? newestIntact(dir, notes) : null);
+        String path = group.broadcastString(chosen == null ? "" : chosen.path().toString(), "the checkpoint choice");
+        Found from = group.agree("read the checkpoint " + path, () -> chosen != null ? chosen
+                : new Found(Path.of(path), Checkpoint.read(Path.of(path))));
         Checkpoint.Contents c = from.contents();
         TrainConfig recorded = c.config();
-        if (recorded == null) {
-            throw new IllegalArgumentException(from.path() + " records no configuration (a run assembled in Java);"
-                    + " resume it with the same parts through new Trainer(...)");
+        TrainConfig changed = agreed(group.agree("continue the run", () -> {
+            if (recorded == null) {
+                throw new IllegalArgumentException(from.path() + " records no configuration (a run assembled in"
+                        + " Java); resume it with the same parts through new Trainer(...)");
+            }
+            return checkedChange(recorded, change.apply(recorded), dir, c.state().history.size());
+        }), group);
+        TrainParts parts = distribute(group.agree("set up the run", () -> assemble(changed, c, listener, notes,
+                group)));
+        TrainState state = c.state();
+        if (state.worldSize != group.size()) {
+            parts = parts.withNote(continuedOn(state, group.size(), parts.batchesPerEpoch()));
         }
-        TrainConfig changed = checkedChange(recorded, change.apply(recorded), dir, c.state().history.size());
-        TrainParts parts = assemble(changed, c, listener, notes);
         dir.writeConfig(parts.config());
-        return new Trainer(parts, dir, c.state(), listener).resumedFrom(from.path());
+        return new Trainer(parts, dir, state, listener).resumedFrom(from.path());
+    }
+
+    /**
+     * Moves {@code state}, saved by a run on another number of processes, to the same place in its epoch on
+     * {@code world} processes with {@code batches} steps per epoch; says what changes.
+     */
+    static String continuedOn(TrainState state, int world, int batches) {
+        int was = state.worldSize;
+        long imagesIntoEpoch = (long) state.batchInEpoch * was;
+        state.batchInEpoch = (int) Math.min(batches - 1L, Math.round((double) imagesIntoEpoch / world));
+        state.step = (long) state.epoch * batches + state.batchInEpoch;
+        return String.format(Locale.ROOT, "the run trained on %d process(es) and continues on %d: each process keeps"
+                + " its batch size, so the global batch changes, and the data order differs from here on (at"
+                + " epoch %d, step %d of %d per epoch)", was, world, state.epoch + 1, state.batchInEpoch, batches);
     }
 
     /** {@code changed} after checking that it changes only what a resumed run may change. */
@@ -171,7 +271,7 @@ public final class TrainSetup {
 
     /** Builds the parts of {@code config}, restoring {@code resume}'s weights and optimiser state when given. */
     static TrainParts assemble(TrainConfig config, Checkpoint.Contents resume, TrainListener listener,
-            List<String> startNotes) throws IOException {
+            List<String> startNotes, WorkerGroup group) throws IOException {
         List<String> notes = new ArrayList<>(startNotes);
         config.engine().start();
         RunSettings run = config.run();
@@ -212,7 +312,8 @@ public final class TrainSetup {
         int workers = config.data().dataWorkers();
         DataSource.Loading loading = new DataSource.Loading(run.batchSize(), run.evalBatchSize(), workers, run.seed(),
                 dataConfig.normalization(), channelsLast, config.augment(), config.imageInput().onBadImage(),
-                (file, reason) -> listener.message("bad image: " + file + ": " + reason));
+                (file, reason) -> listener.message("bad image: " + file + ": " + reason),
+                DistributedSampler.training(group.rank(), group.size()));
         int sample = run.limitEvalBatches() * run.evalBatchSize();
         BatchSource loader = data.train(loading);
         int batches = run.limitTrainBatches() > 0 ? Math.min(loader.batchesPerEpoch(), run.limitTrainBatches())
@@ -223,10 +324,11 @@ public final class TrainSetup {
         TrainStep step = new TrainStep(net, optimizer, run.precision(), config.optim().labelSmoothing(),
                 config.optim().gradClip(), run.onNonfinite());
         List<String> description = new ArrayList<>(notes);
-        description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast));
+        description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast, group,
+                loader.images()));
         return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),
                 run.epochs(), batches), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
-                Preprocessing.of(dataConfig), description);
+                Preprocessing.of(dataConfig), description, group);
     }
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
@@ -251,7 +353,7 @@ public final class TrainSetup {
     }
 
     private static List<String> describe(TrainConfig c, ResNet net, DataSource data, DataConfig dataConfig,
-            Evaluation evaluation, int batches, boolean channelsLast) {
+            Evaluation evaluation, int batches, boolean channelsLast, WorkerGroup group, long perProcess) {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "model %s (%s), %,d parameters, %d classes", net.options().name(),
                 net.architecture().description(), net.parameterCount(), net.options().numClasses()));
@@ -266,8 +368,16 @@ public final class TrainSetup {
                 + Arrays.toString(dataConfig.normalization().std()));
         lines.add("recipe: " + c.describe() + "; " + batches + " steps per epoch; memory layout "
                 + (channelsLast ? "channels-last" : "NCHW"));
-        lines.add(String.format(Locale.ROOT, "seed %d%s, %d threads, %d data worker(s)", c.run().seed(),
-                c.run().deterministic() ? " (deterministic)" : "", Engine.threads(), c.data().dataWorkers()));
+        lines.add(String.format(Locale.ROOT, "seed %d%s, %d threads, %d data worker(s)%s", c.run().seed(),
+                c.run().deterministic() ? " (deterministic)" : "", Engine.threads(), c.data().dataWorkers(),
+                group.isDistributed() ? " per process" : ""));
+        if (group.isDistributed()) {
+            lines.add(String.format(Locale.ROOT, "distributed: %d processes (Gloo through %s), batch %d per process,"
+                    + " global batch %d; %d of the %d training images per process and epoch, and a share of the"
+                    + " evaluation images (the figures above are rank 0's), every one counted once", group.size(),
+                    group.rendezvous(), c.run().batchSize(), c.run().batchSize() * group.size(), perProcess,
+                    data.trainImages()));
+        }
         return lines;
     }
 }

@@ -21,6 +21,11 @@ public final class TrainState {
     /** Steps skipped for non-finite values ({@link OnNonFinite#SKIP}) over the whole run. */
     public long skippedSteps;
     public List<MetricsRow> history = new ArrayList<>();
+    /**
+     * Processes the run trained on when this state was saved (1 in checkpoints from before distributed training);
+     * the partial epoch's sums above are summed over them.
+     */
+    public int worldSize = 1;
 
     /** Where the run stands, in words: "after epoch 3, step 120" or "in epoch 4 at batch 7, step 127". */
     String position() {

@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.resnet4j.dist.DistributedDataParallel;
 import org.resnet4j.engine.Autocast;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Scopes;
@@ -37,6 +38,8 @@ public final class TrainStep {
     private final Map<String, Tensor> statistics = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    /** Averages gradients over the processes of a distributed run; null in a process on its own. */
+    private DistributedDataParallel ddp;
 
     /**
      * The loss of the step and how many of the batch's images it classified right; {@code nonFinite} says what was
@@ -79,6 +82,19 @@ public final class TrainStep {
         return onNonFinite;
     }
 
+    /** In a distributed run, gives every rank rank 0's buffers (BatchNorm statistics): before an evaluation. */
+    public void syncReplicas() {
+        if (ddp != null) {
+            ddp.syncBuffers();
+        }
+    }
+
+    /** Makes every step a data-parallel one: gradients averaged over {@code ddp}'s processes. */
+    public TrainStep distributed(DistributedDataParallel ddp) {
+        this.ddp = ddp;
+        return this;
+    }
+
     /**
      * The forward pass in a scope of its own: the Java handles of every intermediate activation are released as soon
      * as the logits exist, so the autograd graph alone decides what stays alive and backward can free activations
@@ -99,18 +115,27 @@ public final class TrainStep {
         Optimizers.setLr(optimizer, lr);
         optimizer.zero_grad(true);
         List<Tensor> before = onNonFinite == OnNonFinite.SKIP ? snapshot() : null;
+        if (ddp != null) {
+            ddp.beforeForward();
+        }
         Tensor logits = forwardKeepingOnlyLogits(images);
         Tensor loss = torch.cross_entropy_loss(logits.to(ScalarType.Float), labels, new TensorOptional(), 1, -100,
                 labelSmoothing);
         double l = loss.item_double();
-        if (!Double.isFinite(l)) {
-            return rejected(before, l, "the loss became " + l);
+        String bad = !Double.isFinite(l) ? "the loss became " + l
+                : !NonFinite.allFinite(List.copyOf(statistics.values())) ? "BatchNorm statistics ("
+                        + NonFinite.firstIn(statistics) + ") became non-finite" : null;
+        if (ddp != null) {
+            bad = ddp.agree(bad); // every rank runs backward, or none: a rank that skips it alone hangs the others
         }
-        if (!NonFinite.allFinite(List.copyOf(statistics.values()))) {
-            return rejected(before, l, "BatchNorm statistics (" + NonFinite.firstIn(statistics) + ") became"
-                    + " non-finite");
+        if (bad != null) {
+            return rejected(before, l, bad);
         }
-        loss.backward();
+        if (ddp != null) {
+            ddp.backward(loss);
+        } else {
+            loss.backward();
+        }
         if (gradClip > 0) {
             torch.clip_grad_norm_(net.parameters(), gradClip);
         }

@@ -16,6 +16,7 @@ import org.resnet4j.data.BatchStream;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
+import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
@@ -52,6 +53,13 @@ public final class Trainer {
         added.add(listener);
         if (state.step > 0 && Files.isRegularFile(dir.path(RunDirectory.LAST))) {
             lastGood = dir.path(RunDirectory.LAST) + " (" + state.position() + ")";
+        }
+        state.worldSize = parts.group().size();
+        if (!parts.group().isRankZero()) {
+            // a checkpoint's partial-epoch sums are those of every rank: rank 0 carries them on
+            state.epochLossSum = 0;
+            state.epochCorrect = 0;
+            state.epochSeen = 0;
         }
     }
 
@@ -116,6 +124,7 @@ public final class Trainer {
                 }
                 TrainResult.Status stop = trainEpoch(e);
                 if (stop != null) {
+                    addUpEpochSums();
                     String why = stop == TrainResult.Status.STOPPED ? "interrupted" : "maximum steps reached";
                     write(dir.path(RunDirectory.LAST), checkedOptimizerState("at the " + why + " checkpoint"), why);
                     return result(stop);
@@ -144,7 +153,7 @@ public final class Trainer {
         }
         try (BatchStream stream = parts.loader().epoch(e, state.batchInEpoch)) {
             while (state.batchInEpoch < batches) {
-                if (stopRequested) {
+                if (stopAgreed()) {
                     return TrainResult.Status.STOPPED;
                 }
                 if (parts.maxSteps() > 0 && state.step >= parts.maxSteps()) {
@@ -201,10 +210,37 @@ public final class Trainer {
         return o;
     }
 
+    /**
+     * Whether to stop before the next step: in a distributed run, when any rank was asked to (the launcher signals
+     * each worker, and they must all stop after the same step).
+     */
+    private boolean stopAgreed() {
+        return parts.group().isDistributed() ? parts.group().any(stopRequested, "the stop check") : stopRequested;
+    }
+
+    /** Makes the partial epoch's sums those of every rank, held by rank 0 (what a checkpoint records). */
+    private void addUpEpochSums() {
+        WorkerGroup g = parts.group();
+        if (g.isDistributed()) {
+            double[] sums = g.sum("adding up the epoch's figures", state.epochLossSum, state.epochCorrect,
+                    state.epochSeen);
+            boolean zero = g.isRankZero();
+            state.epochLossSum = zero ? sums[0] : 0;
+            state.epochCorrect = zero ? Math.round(sums[1]) : 0;
+            state.epochSeen = zero ? Math.round(sums[2]) : 0;
+        }
+    }
+
     private void endEpoch(int e) throws IOException {
+        WorkerGroup g = parts.group();
+        double[] seen = {state.epochLossSum, state.epochCorrect, state.epochSeen};
+        if (g.isDistributed()) {
+            seen = g.sum("the epoch's training figures", seen); // summed over the ranks
+        }
+        parts.step().syncReplicas(); // every rank evaluates rank 0's model
         Evaluation ev = parts.evaluation();
-        EvalResult val = ev.val() == null ? null : ev.run(parts.net(), "val", ev.val(), listeners);
-        EvalResult test = ev.run(parts.net(), "test", ev.test(), listeners);
+        EvalResult val = ev.val() == null ? null : ev.run(parts.net(), "val", ev.val(), listeners, g);
+        EvalResult test = ev.run(parts.net(), "test", ev.test(), listeners, g);
         for (EvalResult r : new EvalResult[] {val, test}) {
             if (r != null && !Double.isFinite(r.loss())) {
                 throw diverged(String.format(Locale.ROOT, "the %s loss became %s after epoch %d (step %d)",
@@ -216,10 +252,9 @@ public final class Trainer {
             listeners.message(String.format(Locale.ROOT, "epoch %d: %d of %d steps skipped for non-finite values (%d"
                     + " in the run)", e + 1, skipped, parts.batchesPerEpoch(), state.skippedSteps));
         }
-        MetricsRow row = new MetricsRow(e + 1, state.epochLr, state.epochLossSum / state.epochSeen,
-                (double) state.epochCorrect / state.epochSeen, val == null ? Double.NaN : val.loss(),
-                val == null ? Double.NaN : val.top1(), test.loss(), test.top1(), state.epochSeconds,
-                state.epochSeen / state.epochSeconds);
+        MetricsRow row = new MetricsRow(e + 1, state.epochLr, seen[0] / seen[2], seen[1] / seen[2],
+                val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.top1(), test.loss(), test.top1(),
+                state.epochSeconds, seen[2] / state.epochSeconds);
         state.history.add(row);
         double acc = val != null ? val.top1() : test.top1();
         boolean best = acc > state.bestAccuracy;
@@ -262,6 +297,10 @@ public final class Trainer {
 
     private void write(Path path, byte[] optimizer, String why) throws IOException {
         boolean last = path.getFileName().toString().equals(RunDirectory.LAST);
+        if (!dir.writes()) {
+            lastGood = last ? path + " (" + state.position() + ")" : lastGood;
+            return;
+        }
         try (PointerScope scope = new PointerScope()) {
             Checkpoint.write(path, last && keepPrevious ? dir.path(RunDirectory.LAST_PREV) : null,
                     new Checkpoint(parts.config(), state, parts.classNames(), parts.preprocessing()), parts.net(),
@@ -349,7 +388,8 @@ public final class Trainer {
             LrSchedule s = schedule != null ? schedule : step -> lr;
             TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, 0, 0,
                     onNonFinite), s, loader, loader.batchesPerEpoch(), epochs, 0, new Evaluation(val, test,
-                    new Evaluator(1, 1, false, precision), false), null, test.classNames(), null, List.of());
+                    new Evaluator(1, 1, false, precision), false), null, test.classNames(), null, List.of(),
+                    WorkerGroup.single());
             return new Trainer(parts, RunDirectory.create(out), new TrainState(), TrainListener.NONE);
         }
     }

@@ -12,6 +12,7 @@ import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.BatchStream;
 import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Prefetch;
+import org.resnet4j.data.DistributedSampler;
 import org.resnet4j.data.Shuffle;
 import org.resnet4j.data.image.ImageReader;
 import org.resnet4j.data.transform.EncodedImage;
@@ -36,7 +37,20 @@ public final class StreamingLoader implements BatchSource {
      */
     public record Options(int batchSize, boolean train, boolean dropLast, int workers, int prefetch, long seed,
             ImageTransform transform, OutputLayout layout, BadImages.Policy onBadImage,
-            ImageReader.JpegDecoder decoder) {
+            ImageReader.JpegDecoder decoder, DistributedSampler sampler) {
+        public Options(int batchSize, boolean train, boolean dropLast, int workers, int prefetch, long seed,
+                ImageTransform transform, OutputLayout layout, BadImages.Policy onBadImage,
+                ImageReader.JpegDecoder decoder) {
+            this(batchSize, train, dropLast, workers, prefetch, seed, transform, layout, onBadImage, decoder,
+                    DistributedSampler.WHOLE);
+        }
+
+        /** These options for one process's share of a distributed run. */
+        public Options sharedBy(DistributedSampler s) {
+            return new Options(batchSize, train, dropLast, workers, prefetch, seed, transform, layout, onBadImage,
+                    decoder, s);
+        }
+
         public Options {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
@@ -108,7 +122,7 @@ public final class StreamingLoader implements BatchSource {
 
     @Override
     public long images() {
-        return source.size();
+        return options.sampler().size(source.size());
     }
 
     @Override
@@ -118,17 +132,16 @@ public final class StreamingLoader implements BatchSource {
 
     @Override
     public int batchesPerEpoch() {
-        int n = source.size();
+        int n = options.sampler().size(source.size());
         int full = n / options.batchSize();
         return options.dropLast() || n % options.batchSize() == 0 ? full : full + 1;
     }
 
-    /** The order of the images in {@code epoch}. */
+    /** The order of this process's images in {@code epoch}. */
     public int[] order(int epoch) {
-        if (!options.train()) {
-            return IntStream.range(0, source.size()).toArray();
-        }
-        return Shuffle.permutation(source.size(), new SplittableRandom(DataLoader.mix(options.seed(), epoch, -1)));
+        int[] all = options.train() ? Shuffle.permutation(source.size(), new SplittableRandom(DataLoader.mix(
+                options.seed(), epoch, -1))) : IntStream.range(0, source.size()).toArray();
+        return options.sampler().shard(all);
     }
 
     @Override

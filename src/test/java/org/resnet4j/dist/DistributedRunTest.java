@@ -1,0 +1,258 @@
+package org.resnet4j.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.testing.ChildJvm;
+import org.resnet4j.testing.PythonVenv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * {@code resnet4j train} as several processes: started by {@code resnet4j launch}, by torchrun, by hand with the
+ * launch variables, and across two network namespaces joined by a veth pair; a worker killed mid-run; set-ups that
+ * cannot work, each with one line.
+ */
+class DistributedRunTest {
+    /** Tiny synthetic data: 120 training and 24 test images of 16x16, 4 classes. */
+    private static final List<String> TINY = List.of("train", "--dataset", "synthetic", "--synthetic-size", "120",
+            "--synthetic-classes", "4", "--image-size", "16", "--model", "resnet20", "--batch-size", "8",
+            "--seed", "5", "--data-workers", "1");
+
+    @TempDir
+    Path dir;
+
+    private static String[] args(List<String> base, String... more) {
+        List<String> a = new ArrayList<>(base);
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    private static Map<String, String> rank(int r, int world, int port) {
+        return LaunchEnvironment.variables(r, world, r, world, "127.0.0.1", port);
+    }
+
+    /** The lines of {@code text} that are errors (libraries print notes of their own). */
+    private static List<String> errors(String text) {
+        return text.lines().filter(l -> l.contains("error:")).toList();
+    }
+
+    @Test
+    void launchTrainsOnTwoProcessesAndAResumedRunMayChangeTheirNumber() throws Exception {
+        Path run = dir.resolve("run");
+        String[] launch = Stream.concat(Stream.of("launch", "--nproc-per-node", "2", "--master-port",
+                String.valueOf(ChildJvm.freePort())), Stream.of(args(TINY, "--epochs", "2", "--out", run.toString())))
+                .toArray(String[]::new);
+        ChildJvm p = ChildJvm.resnet4j(dir, "launch", Map.of(), launch);
+        assertThat(p.await(5)).as(p.err()).isZero();
+        String out = p.out() + p.err();
+        assertThat(out).contains("[rank0]: distributed: 2 processes", "global batch 16",
+                "60 of the 120 training images per process");
+        assertThat(out.lines().filter(l -> l.startsWith("[rank1]:") && !l.contains("[Gloo]")).toList())
+                .as("rank 1 trains silently").isEmpty();
+        assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(3);
+        JsonNode confusion = new ObjectMapper().readTree(run.resolve("confusion.json").toFile());
+        long counted = 0;
+        for (JsonNode row : confusion.get("matrix")) {
+            for (JsonNode v : row) {
+                counted += v.asLong();
+            }
+        }
+        assertThat(counted).as("every test image counted once").isEqualTo(24);
+        assertThat(run.resolve("last.ckpt")).exists();
+
+        // eval shares the test split out the same way, and adds up to the one-process figures
+        ChildJvm whole = ChildJvm.resnet4j(dir, "eval1", Map.of(), "eval", "--weights", run.resolve("last.ckpt")
+                .toString(), "--json");
+        ChildJvm shared = ChildJvm.resnet4j(dir, "eval2", Map.of(), "launch", "--nproc-per-node", "2",
+                "--master-port", String.valueOf(ChildJvm.freePort()), "eval", "--weights", run.resolve("last.ckpt")
+                        .toString(), "--json");
+        assertThat(whole.await(3)).as(whole.err()).isZero();
+        assertThat(shared.await(3)).as(shared.err()).isZero();
+        JsonNode one = new ObjectMapper().readTree(whole.out());
+        JsonNode two = new ObjectMapper().readTree(shared.out().lines().filter(l -> l.startsWith("[rank0]: {"))
+                .findFirst().orElseThrow().substring("[rank0]: ".length()));
+        assertThat(two.get("n").asLong()).isEqualTo(24);
+        assertThat(two.get("confusion")).isEqualTo(one.get("confusion"));
+        assertThat(two.get("loss").asDouble()).isCloseTo(one.get("loss").asDouble(), within(1e-5));
+
+        ChildJvm resumed = ChildJvm.resnet4j(dir, "resume", Map.of(), "train", "--resume", run.toString(), "--epochs",
+                "3", "--json");
+        assertThat(resumed.await(5)).as(resumed.err()).isZero();
+        assertThat(resumed.out() + resumed.err()).contains("trained on 2 process(es) and continues on 1",
+                "the data order differs");
+        assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(4);
+    }
+
+    @Test
+    void aKilledWorkerStopsTheOthersWithOneLineAndTheRunResumes() throws Exception {
+        Path run = dir.resolve("run");
+        String[] launch = Stream.concat(Stream.of("launch", "--nproc-per-node", "2", "--master-port",
+                String.valueOf(ChildJvm.freePort())), Stream.of(args(TINY, "--epochs", "1000", "--dist-timeout", "20",
+                        "--out", run.toString()))).toArray(String[]::new);
+        ChildJvm p = ChildJvm.resnet4j(dir, "launch", Map.of(), launch);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(run.resolve("last.ckpt")) && System.nanoTime() < deadline && p.process().isAlive()) {
+            Thread.sleep(200);
+        }
+        assertThat(run.resolve("last.ckpt")).as(p.err()).exists();
+        ProcessHandle rank1 = p.process().descendants().filter(h -> environment(h).contains("RANK=1\0")).findFirst()
+                .orElseThrow(() -> new AssertionError("no worker with RANK=1 under the launcher"));
+        rank1.destroyForcibly();
+        long killed = System.nanoTime();
+        int status = p.await(3);
+        double seconds = (System.nanoTime() - killed) / 1e9;
+        assertThat(status).isNotZero();
+        assertThat(seconds).as("the survivors stop well within --dist-timeout").isLessThan(60);
+        List<String> rank0 = errors(p.err()).stream().filter(l -> l.startsWith("[rank0]")).toList();
+        assertThat(rank0).as(p.err()).singleElement().asString().contains("rank 1").contains("lost")
+                .contains("continue with: resnet4j train --resume " + run);
+        assertThat(p.err()).contains("launch: rank 1 (local rank 1) failed");
+
+        ChildJvm resumed = ChildJvm.resnet4j(dir, "resume", Map.of(), "train", "--resume", run.toString(),
+                "--max-steps", "30");
+        assertThat(resumed.await(5)).as(resumed.err()).isZero();
+    }
+
+    @Test
+    void torchrunLaunchesTrainUnchanged() throws Exception {
+        assumeTrue(PythonVenv.has("torch"), PythonVenv.missing("PyTorch"));
+        Path torchrun = PythonVenv.python().resolveSibling("torchrun");
+        assumeTrue(Files.isExecutable(torchrun), "needs torchrun beside " + PythonVenv.python());
+        Path script = dir.resolve("resnet4j");
+        Files.writeString(script, "#!/bin/sh\nexec " + String.join(" ", ChildJvm.command("org.resnet4j.cli.Main",
+                List.of())) + " \"$@\"\n");
+        script.toFile().setExecutable(true);
+        Path run = dir.resolve("run");
+        List<String> cmd = new ArrayList<>(List.of(torchrun.toString(), "--nproc-per-node", "2", "--master-port",
+                String.valueOf(ChildJvm.freePort()), "--no-python", script.toString()));
+        cmd.addAll(List.of(args(TINY, "--epochs", "1", "--out", run.toString())));
+        ChildJvm p = ChildJvm.start(dir, "torchrun", Map.of(), cmd);
+        assertThat(p.await(5)).as(p.err()).isZero();
+        assertThat(p.out() + p.err()).contains("distributed: 2 processes");
+        assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(2);
+    }
+
+    @Test
+    void aRankOutsideTheWorldIsOneLine() throws Exception {
+        ChildJvm p = ChildJvm.resnet4j(dir, "bad", rank(2, 2, 29500), args(TINY, "--out", dir.resolve("r").toString()));
+        assertThat(p.await(2)).isEqualTo(2);
+        assertThat(errors(p.err())).singleElement().asString().contains("RANK 2 is outside WORLD_SIZE 2");
+        assertThat(dir.resolve("r")).doesNotExist();
+    }
+
+    @Test
+    void anUnreachableRendezvousIsOneLineAfterTheTimeout() throws Exception {
+        ChildJvm p = ChildJvm.resnet4j(dir, "alone", rank(1, 2, ChildJvm.freePort()), args(TINY, "--dist-timeout",
+                "3", "--out", dir.resolve("r").toString()));
+        assertThat(p.await(2)).isEqualTo(1);
+        assertThat(errors(p.err())).singleElement().asString().contains("rank 1 could not reach the rendezvous",
+                "--dist-timeout");
+    }
+
+    @Test
+    void aRankThatNeverArrivesIsNamed() throws Exception {
+        ChildJvm p = ChildJvm.resnet4j(dir, "alone", rank(0, 2, ChildJvm.freePort()), args(TINY, "--dist-timeout",
+                "3", "--out", dir.resolve("r").toString()));
+        assertThat(p.await(2)).isEqualTo(1);
+        assertThat(errors(p.err())).singleElement().asString().contains("rank 1 did not join the rendezvous");
+        assertThat(dir.resolve("r")).doesNotExist();
+    }
+
+    @Test
+    void aTakenPortIsOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ChildJvm p = ChildJvm.resnet4j(dir, "taken", rank(0, 2, taken.getLocalPort()), args(TINY,
+                    "--dist-timeout", "3", "--out", dir.resolve("r").toString()));
+            assertThat(p.await(2)).isEqualTo(1);
+            assertThat(errors(p.err())).singleElement().asString().contains("the port is taken");
+        }
+    }
+
+    @Test
+    void ranksStartedWithDifferentSettingsAreRefusedByBoth() throws Exception {
+        int port = ChildJvm.freePort();
+        Path run = dir.resolve("r");
+        ChildJvm r0 = ChildJvm.resnet4j(dir, "r0", rank(0, 2, port), args(TINY, "--lr", "0.1", "--out",
+                run.toString()));
+        ChildJvm r1 = ChildJvm.resnet4j(dir, "r1", rank(1, 2, port), args(TINY, "--lr", "0.05", "--out",
+                run.toString()));
+        assertThat(r1.await(3)).isEqualTo(2);
+        assertThat(r0.await(3)).isEqualTo(1);
+        assertThat(errors(r1.err())).singleElement().asString().contains("its settings differ from rank 0's in --lr");
+        assertThat(errors(r0.err())).singleElement().asString().contains("rank 1 could not start with rank 0's"
+                + " settings");
+        assertThat(run).doesNotExist();
+    }
+
+    /**
+     * Two machines, as far as the network goes: rank 0 in one network namespace and rank 1 in another, joined by a
+     * veth pair, with MASTER_ADDR on the pair's address (not loopback).
+     */
+    @Test
+    void ranksInTwoNetworkNamespacesTrainOverAVethPair() throws Exception {
+        String a = "r4j-a-" + ProcessHandle.current().pid();
+        String b = "r4j-b-" + ProcessHandle.current().pid();
+        String addrA = "10.213.7.1";
+        try {
+            assumeTrue(sh("ip", "netns", "add", a) == 0, "cannot create network namespaces (needs root and ip)");
+            assertThat(sh("ip", "netns", "add", b)).isZero();
+            assertThat(sh("ip", "link", "add", "va" + ProcessHandle.current().pid() % 10000, "netns", a, "type",
+                    "veth", "peer", "name", "vb" + ProcessHandle.current().pid() % 10000, "netns", b)).isZero();
+            String va = "va" + ProcessHandle.current().pid() % 10000;
+            String vb = "vb" + ProcessHandle.current().pid() % 10000;
+            assertThat(sh("ip", "-n", a, "addr", "add", addrA + "/24", "dev", va)).isZero();
+            assertThat(sh("ip", "-n", b, "addr", "add", "10.213.7.2/24", "dev", vb)).isZero();
+            for (String[] up : new String[][] {{a, va}, {b, vb}, {a, "lo"}, {b, "lo"}}) {
+                assertThat(sh("ip", "-n", up[0], "link", "set", up[1], "up")).isZero();
+            }
+            Path run = dir.resolve("run");
+            List<ChildJvm> ranks = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", r == 0 ? a : b));
+                cmd.addAll(ChildJvm.command("org.resnet4j.cli.Main", List.of(args(TINY, "--epochs", "1",
+                        "--dist-timeout", "60", "--out", run.toString()))));
+                Map<String, String> env = new HashMap<>(LaunchEnvironment.variables(r, 2, 0, 1, addrA, 29500));
+                ranks.add(ChildJvm.start(dir, "ns" + r, env, cmd));
+            }
+            for (ChildJvm r : ranks) {
+                assertThat(r.await(5)).as(r.err()).isZero();
+            }
+            assertThat(ranks.get(0).out() + ranks.get(0).err()).contains("Gloo through " + addrA + ":29500");
+            assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(2);
+        } finally {
+            sh("ip", "netns", "del", a);
+            sh("ip", "netns", "del", b);
+        }
+    }
+
+    private static int sh(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect
+                .DISCARD).start();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    private static String environment(ProcessHandle h) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(h.pid()), "environ")));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
