@@ -15,6 +15,7 @@ public record Evaluation(BatchSource val, BatchSource test, Evaluator evaluator,
         listener.evaluationStarted(split, (int) data.images());
         EvalResult r = evaluator.evaluate(net, data, done -> listener.evaluationProgress(split, done));
         listener.evaluationDone(split);
+        listener.evaluated(split, r);
         return r;
     }
 

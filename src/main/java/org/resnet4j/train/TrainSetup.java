@@ -30,6 +30,7 @@ import org.resnet4j.io.WeightsFormatException;
 import org.resnet4j.io.WeightsMismatchException;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
+import org.resnet4j.tensorboard.TensorBoardListener;
 
 /**
  * Assembles what a run trains with from its {@link TrainConfig}: the engine, the data, the model (fresh, fine-tuned
@@ -37,6 +38,8 @@ import org.resnet4j.model.ResNets;
  * line, the experiments and Java users start and resume runs here.
  */
 public final class TrainSetup {
+    private static final int TENSORBOARD_STEP_EVERY = 50;
+
     private TrainSetup() {
     }
 
@@ -58,7 +61,7 @@ public final class TrainSetup {
         try {
             TrainParts parts = assemble(c, null, listener, notes);
             dir.writeConfig(parts.config());
-            return new Trainer(parts, dir, new TrainState(), listener);
+            return withEventFile(new Trainer(parts, dir, new TrainState(), listener), parts.config(), dir);
         } catch (IOException | RuntimeException e) {
             if (!existed) {
                 dir.delete(); // a run that never started leaves no folder behind
@@ -95,7 +98,16 @@ public final class TrainSetup {
         TrainConfig changed = checkedChange(recorded, change.apply(recorded), dir, c.state().history.size());
         TrainParts parts = assemble(changed, c, listener, notes);
         dir.writeConfig(parts.config());
-        return new Trainer(parts, dir, c.state(), listener).resumedFrom(from.path());
+        return withEventFile(new Trainer(parts, dir, c.state(), listener).resumedFrom(from.path()), parts.config(), dir);
+    }
+
+    /** TensorBoard's event file for this start of the run (a resumed run adds one), unless switched off. */
+    private static Trainer withEventFile(Trainer trainer, TrainConfig config, RunDirectory dir) throws IOException {
+        if (config.run().tensorboard()) {
+            trainer.addListener(TensorBoardListener.open(dir.root(), TensorBoardListener.hparamsOf(config.toJson()),
+                    TENSORBOARD_STEP_EVERY));
+        }
+        return trainer;
     }
 
     /** {@code changed} after checking that it changes only what a resumed run may change. */
