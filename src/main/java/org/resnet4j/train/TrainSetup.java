@@ -24,6 +24,7 @@ import org.resnet4j.data.Split;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
 import org.resnet4j.io.WeightsFormatException;
@@ -243,7 +244,8 @@ public final class TrainSetup {
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
     private static String fineTuneFrom(ResNet net, Path weights) throws IOException {
-        Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(weights).tensors());
+        Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(ModelLoader.localFile(weights,
+                (done, total) -> { })).tensors());
         Tensor fc = source.get("fc.weight");
         long classes = net.options().numClasses();
         boolean newHead = fc != null && fc.dim() == 2 && fc.size(0) != classes;
