@@ -147,7 +147,8 @@ public enum PretrainedWeights {
      */
     public static PretrainedWeights byName(String name) {
         return find(name).orElseThrow(() -> new IllegalArgumentException("no weights file or pretrained weights called "
-                + name + "; pretrained: " + Arrays.stream(values()).map(PretrainedWeights::id).collect(Collectors.joining(", "))
+                + name + "; pretrained: "
+                + Arrays.stream(values()).map(PretrainedWeights::id).collect(Collectors.joining(", "))
                 + " (and MODEL.DEFAULT)"));
     }
 

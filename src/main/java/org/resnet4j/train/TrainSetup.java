@@ -99,7 +99,8 @@ public final class TrainSetup {
         TrainConfig changed = checkedChange(recorded, change.apply(recorded), dir, c.state().history.size());
         TrainParts parts = assemble(changed, c, listener, notes);
         dir.writeConfig(parts.config());
-        return withEventFile(new Trainer(parts, dir, c.state(), listener).resumedFrom(from.path()), parts.config(), dir);
+        Trainer trainer = new Trainer(parts, dir, c.state(), listener).resumedFrom(from.path());
+        return withEventFile(trainer, parts.config(), dir);
     }
 
     /** TensorBoard's event file for this start of the run (a resumed run adds one), unless switched off. */

@@ -11,8 +11,9 @@ import org.resnet4j.data.image.RgbImage;
 /**
  * torchvision's evaluation preset: {@code Resize(resizeSize)} (the short side to resizeSize, the long side
  * {@code int(resizeSize * long / short)}, antialiased as PIL resizes) then {@code CenterCrop(cropSize)}. Defaults
- * 256/224 bilinear; torchvision's IMAGENET1K_V2 ResNet weights are evaluated at 232/224 bilinear. With {@code dctScaling}, a JPEG much
- * larger than the resize target is decoded at 1/2–1/8 size first (faster, no longer bit-exact with Pillow).
+ * 256/224 bilinear; torchvision's IMAGENET1K_V2 ResNet weights are evaluated at 232/224 bilinear. With
+ * {@code dctScaling}, a JPEG much larger than the resize target is decoded at 1/2–1/8 size first (faster, no longer
+ * bit-exact with Pillow).
  */
 public record EvalTransform(int resizeSize, int cropSize, Resample.Filter interpolation, boolean dctScaling)
         implements ImageTransform {
