@@ -10,7 +10,6 @@ import java.util.function.IntConsumer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.resnet4j.config.Settings;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Dataset;
@@ -89,12 +88,7 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
         ModelLoader.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         Preprocessing prep = loaded.preprocessing();
-        DataSettings base = EvalData.base(source.weights, prep, otherData);
-        if (loaded.evalTransform() != null) { // pretrained weights: evaluate images as they were measured
-            base = Settings.with(Settings.with(base, "evalResize", loaded.evalTransform().resizeSize()),
-                    "interpolation", loaded.evalTransform().interpolation());
-        }
-        DataSettings data = settings(base);
+        DataSettings data = settings(EvalData.base(source.weights, prep, otherData));
         DataConfig config = EvalData.resolve(data, prep, EvalData.defaultInput(net));
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
         return evaluate(net.options().name(), loaded.classNames(), config, data.dataWorkers(),
