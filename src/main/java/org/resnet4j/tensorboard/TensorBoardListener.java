@@ -143,8 +143,11 @@ public final class TensorBoardListener implements TrainListener {
                 write(0, Summaries.sessionEnd(status == null ? Api.Status.STATUS_FAILURE : Api.Status.STATUS_SUCCESS));
             }
             // a run stopped with a checkpoint goes on when resumed: it has not ended
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close the TensorBoard event file " + writer.path(), e);
+        } catch (IOException | UncheckedIOException e) {
+            if (status != null) { // a failed run's own error matters more than its last event
+                throw new UncheckedIOException("cannot write the TensorBoard event file " + writer.path(),
+                        e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
+            }
         }
     }
 

@@ -130,8 +130,11 @@ public final class Trainer {
         } finally {
             parts.loader().close();
             parts.evaluation().close();
-            listeners.runEnded(ended);
-            dir.closeLogs();
+            try {
+                listeners.runEnded(ended);
+            } finally {
+                dir.closeLogs();
+            }
         }
     }
 
