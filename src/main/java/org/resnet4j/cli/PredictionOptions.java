@@ -19,6 +19,6 @@ final class PredictionOptions {
     String dataset;
 
     Predictor load() throws IOException {
-        return Predictor.load(source.weights, source.model, DatasetKind.parse(dataset == null ? "cifar10" : dataset));
+        return Predictor.of(source.load(), DatasetKind.parse(dataset == null ? "cifar10" : dataset));
     }
 }

@@ -1,17 +1,22 @@
 package org.resnet4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import org.resnet4j.io.ModelLoader;
+import org.resnet4j.io.PretrainedWeights;
+import org.resnet4j.io.WeightsCache;
 
 import picocli.CommandLine.Option;
 
 /** The trained weights a command works on, and the variant when the file does not name it. */
 final class WeightsOptions {
-    @Option(names = "--weights", required = true, paramLabel = "FILE",
+    @Option(names = "--weights", required = true, paramLabel = "FILE|NAME",
             description = "resnet4j checkpoint, safetensors file or torch.save state dict (.pt/.pth); eval also runs"
-                    + " ONNX files (.onnx)")
+                    + " ONNX files (.onnx); or torchvision's ImageNet weights by name, downloaded once"
+                    + " (imagenet_resnet50.IMAGENET1K_V2, imagenet_resnet50.DEFAULT, ...)")
     Path weights;
 
     @Option(names = "--model", paramLabel = "NAME",
@@ -19,6 +24,14 @@ final class WeightsOptions {
     String model;
 
     ModelLoader.LoadedModel load() throws IOException {
-        return ModelLoader.load(weights, model);
+        DownloadProgress progress = new DownloadProgress(new PrintWriter(System.err, true));
+        String name = weights.getFileName().toString();
+        Optional<PretrainedWeights> pretrained = ModelLoader.pretrained(weights);
+        ModelLoader.LoadedModel m = ModelLoader.load(weights, model, (done, total) -> progress.downloading(name, done,
+                total));
+        if (pretrained.isPresent()) {
+            weights = WeightsCache.standard().path(pretrained.get()); // the file from here on
+        }
+        return m;
     }
 }

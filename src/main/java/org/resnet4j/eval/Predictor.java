@@ -19,6 +19,8 @@ import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.InMemoryDataset;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.image.RgbImage;
+import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.ModelLoader;
@@ -37,6 +39,7 @@ public final class Predictor {
     private final ResNet net;
     private final List<String> classNames;
     private final Preprocessing preprocessing;
+    private final EvalTransform resizeCrop;
 
     /** A class and its probability. */
     public record Scored(int index, String name, double probability) {
@@ -59,6 +62,20 @@ public final class Predictor {
      * the convolutions for speed, after which the model can no longer be trained.
      */
     public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm) {
+        this(net, classNames, preprocessing, foldBatchNorm, null);
+    }
+
+    /**
+     * As above, with images prepared by {@code resizeCrop} (torchvision's evaluation preset: resize the short side,
+     * then centre crop to the preprocessing's size) instead of fitted directly; null for the direct fit.
+     */
+    public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm,
+            EvalTransform resizeCrop) {
+        if (resizeCrop != null && (resizeCrop.cropSize() != preprocessing.height()
+                || resizeCrop.cropSize() != preprocessing.width() || preprocessing.channels() != 3)) {
+            throw new IllegalArgumentException(resizeCrop + " does not make the model's " + preprocessing);
+        }
+        this.resizeCrop = resizeCrop;
         if (preprocessing.channels() != net.options().inChannels()) {
             throw new IllegalArgumentException("the model takes " + net.options().inChannels() + "-channel images, the"
                     + " preprocessing makes " + preprocessing.channels());
@@ -91,7 +108,7 @@ public final class Predictor {
             p = Preprocessing.defaults(dataset, m.net().options().inChannels(),
                     (int) m.net().architecture().defaultInput().height());
         }
-        return new Predictor(m.net(), m.classNames(), p, true);
+        return new Predictor(m.net(), m.classNames(), p, true, m.preprocessing() != null ? m.evalTransform() : null);
     }
 
     public ResNet model() {
@@ -130,8 +147,38 @@ public final class Predictor {
     public byte[] prepare(BufferedImage image) {
         Preprocessing p = preprocessing;
         byte[] record = new byte[inputBytes()];
+        if (resizeCrop != null) {
+            RgbImage img = resizeCrop.transform(RgbImage.wrap(interleavedRgb(image), image.getWidth(),
+                    image.getHeight()), new RgbImage());
+            byte[] hwc = img.data();
+            int plane = p.height() * p.width();
+            for (int i = 0; i < plane; i++) {
+                record[i] = hwc[3 * i];
+                record[i + plane] = hwc[3 * i + 1];
+                record[i + 2 * plane] = hwc[3 * i + 2];
+            }
+            return record;
+        }
         ImageDecoder.toRecord(image, p.channels(), p.height(), p.width(), p.fit(), record, 0);
         return record;
+    }
+
+    private static byte[] interleavedRgb(BufferedImage image) {
+        BufferedImage rgb = ImageDecoder.rgb(image);
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        byte[] out = new byte[w * h * 3];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            rgb.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int i = 3 * (y * w + x);
+                out[i] = (byte) (row[x] >> 16);
+                out[i + 1] = (byte) (row[x] >> 8);
+                out[i + 2] = (byte) row[x];
+            }
+        }
+        return out;
     }
 
     /** The length of a {@link #prepare prepared} image. */

@@ -1,6 +1,7 @@
 package org.resnet4j.io;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,8 @@ import java.util.Optional;
 
 import org.bytedeco.pytorch.Tensor;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.download.Downloader;
+import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
@@ -22,12 +25,18 @@ public final class ModelLoader {
     }
 
     /**
-     * A model built from a weights file, the class names the file carries (empty when it has none) and its input
-     * preparation (null when the file does not say).
+     * A model built from a weights file, the class names the file carries (empty when it has none), its input
+     * preparation (null when the file does not say), and for {@link PretrainedWeights} the evaluation transform
+     * (resize, then centre crop) they were measured with (else null).
      */
-    public record LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing) {
+    public record LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing,
+            EvalTransform evalTransform) {
         public LoadedModel {
             classNames = List.copyOf(classNames);
+        }
+
+        public LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing) {
+            this(net, classNames, preprocessing, null);
         }
     }
 
@@ -36,6 +45,43 @@ public final class ModelLoader {
      * without one {@code name} says which variant it is.
      */
     public static LoadedModel load(Path path, String name) throws IOException {
+        return load(path, name, (done, total) -> { });
+    }
+
+    /**
+     * As {@link #load(Path, String)}, where {@code path} may also name {@link PretrainedWeights} (when no such file
+     * exists): fetched into the {@link WeightsCache} with {@code progress}, and described by the registry (its
+     * variant, ImageNet's class names and its input preparation).
+     */
+    public static LoadedModel load(Path path, String name, Downloader.Listener progress) throws IOException {
+        Optional<PretrainedWeights> pretrained = pretrained(path);
+        if (pretrained.isEmpty()) {
+            return loadFile(path, name);
+        }
+        PretrainedWeights w = pretrained.get();
+        if (name != null && !name.equalsIgnoreCase(w.model())) {
+            throw new WeightsFormatException(w.id() + " are weights for " + w.model() + ", not " + name);
+        }
+        LoadedModel m = loadFile(WeightsCache.standard().fetch(w, progress), w.model());
+        return new LoadedModel(m.net(), PretrainedWeights.imagenetClasses(), w.preprocessing(), w.evalTransform());
+    }
+
+    /** The registry weights {@code path} names, when it is no file and has a registry name's form. */
+    public static Optional<PretrainedWeights> pretrained(Path path) {
+        String s = path.toString();
+        if (Files.exists(path) || !PretrainedWeights.looksLikeName(s)) {
+            return Optional.empty();
+        }
+        return Optional.of(PretrainedWeights.byName(s));
+    }
+
+    /** The file {@code path} stands for: itself, or registry weights fetched into the cache. */
+    public static Path localFile(Path path, Downloader.Listener progress) throws IOException {
+        Optional<PretrainedWeights> w = pretrained(path);
+        return w.isPresent() ? WeightsCache.standard().fetch(w.get(), progress) : path;
+    }
+
+    private static LoadedModel loadFile(Path path, String name) throws IOException {
         TensorFile file = Weights.read(path);
         Optional<ModelInfo> info = Weights.modelInfo(path, file);
         ModelOptions options;

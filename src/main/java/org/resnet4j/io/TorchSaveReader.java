@@ -1,8 +1,13 @@
 package org.resnet4j.io;
 
+import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +38,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Tensors;
 
 /**
- * Reads state dicts written by PyTorch's {@code torch.save} (the zip format of PyTorch 1.6 and later).
+ * Reads state dicts written by PyTorch's {@code torch.save}: the zip format of PyTorch 1.6 and later, and the legacy
+ * format before it (a magic-number pickle, the protocol version, sys_info, the pickled object, the list of storage
+ * keys, then each storage's element count and raw bytes).
  *
  * <p>libtorch's own {@code torch::pickle_load} cannot: its unpickler turns {@code collections.OrderedDict}, the
  * type of every {@code state_dict()}, into None and then fails an internal assertion (pytorch/pytorch#100741).
@@ -89,6 +96,10 @@ final class TorchSaveReader {
     }
 
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
+    /** torch/serialization.py's MAGIC_NUMBER and PROTOCOL_VERSION of the legacy format. */
+    private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+    private static final int LEGACY_PROTOCOL = 1001;
+    private static final int PICKLE_PROTO = 0x80;
 
     private TorchSaveReader() {
     }
@@ -97,6 +108,188 @@ final class TorchSaveReader {
     static boolean looksLike(Path path) throws IOException {
         try (InputStream in = Files.newInputStream(path)) {
             return Arrays.equals(in.readNBytes(4), ZIP_MAGIC);
+        }
+    }
+
+    /** True when the file starts like a pickle, as the legacy format does. */
+    static boolean looksLikeLegacy(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            return in.read() == PICKLE_PROTO;
+        }
+    }
+
+    /** A file in the legacy format, read as the zip format is: views checked against storages before reading. */
+    static Map<String, Tensor> readLegacy(Path path) throws IOException {
+        long fileSize = Files.size(path);
+        try (CountingInput in = new CountingInput(new BufferedInputStream(Files.newInputStream(path)))) {
+            Object magic = legacyPickle(path, in, "its magic number");
+            if (!LEGACY_MAGIC.equals(magic instanceof Number m ? new BigInteger(m.toString()) : null)) {
+                throw new WeightsFormatException(path + ": a pickle, but not a torch.save file (it starts with "
+                        + describe(magic) + ", not torch.save's magic number)");
+            }
+            Object protocol = legacyPickle(path, in, "its protocol version");
+            if (!(protocol instanceof Number p) || p.intValue() != LEGACY_PROTOCOL) {
+                throw new WeightsFormatException(path + ": torch.save protocol " + protocol + " is not the legacy "
+                        + LEGACY_PROTOCOL);
+            }
+            if (legacyPickle(path, in, "sys_info") instanceof Map<?, ?> info
+                    && Boolean.FALSE.equals(info.get("little_endian"))) {
+                throw new WeightsFormatException(path + ": written on a big-endian machine, which is not supported");
+            }
+            Object root = legacyPickle(path, in, "the pickled state dict");
+            Map<?, ?> dict = findStateDict(root);
+            if (dict == null) {
+                throw new WeightsFormatException(path + ": holds " + describe(root) + ", not a state dict; save"
+                        + " model.state_dict() (or a dict with it under 'state_dict' or 'model')");
+            }
+            if (!(legacyPickle(path, in, "the storage keys") instanceof List<?> keys)) {
+                throw new WeightsFormatException(path + ": the list of storage keys is missing");
+            }
+            Map<String, StorageRef> refs = new HashMap<>();
+            for (Object v : dict.values()) {
+                if (v instanceof TensorRef t) {
+                    refs.put(t.storage.key, t.storage);
+                }
+            }
+            Map<String, Tensor> storages = new HashMap<>();
+            for (Object k : keys) {
+                String key = String.valueOf(k);
+                byte[] count = in.readNBytes(8);
+                if (count.length < 8) {
+                    throw new WeightsFormatException(path + ": truncated: storage " + key + " is missing");
+                }
+                long numel = ByteBuffer.wrap(count).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                StorageRef ref = refs.get(key);
+                if (ref == null || numel != ref.numel) {
+                    throw new WeightsFormatException(path + ": storage " + key + " holds " + numel + " values where"
+                            + " its tensors say " + (ref == null ? "none" : ref.numel));
+                }
+                long bytes = numel < 0 ? -1 : numel * DType.of(ref.dtype).bytes();
+                if (bytes < 0 || bytes > fileSize - in.count()) {
+                    throw new WeightsFormatException(path + ": truncated: storage " + key + " of " + numel + " "
+                            + ref.dtype + " values needs " + bytes + " bytes where " + (fileSize - in.count())
+                            + " remain");
+                }
+                Tensor t = Tensors.empty(ref.dtype, numel);
+                BytePointer dst = new BytePointer(t.data_ptr());
+                byte[] buf = new byte[(int) Math.min(Math.max(bytes, 1), 1 << 16)];
+                for (long done = 0; done < bytes;) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, bytes - done));
+                    if (n < 0) {
+                        throw new WeightsFormatException(path + ": truncated: storage " + key + " ends after " + done
+                                + " of its " + bytes + " bytes");
+                    }
+                    dst.position(done).put(buf, 0, n);
+                    done += n;
+                }
+                storages.put(key, t);
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : dict.entrySet()) {
+                if (!(e.getValue() instanceof TensorRef ref)) {
+                    continue;
+                }
+                String name = String.valueOf(e.getKey());
+                Tensor storage = storages.get(ref.storage.key);
+                if (storage == null) {
+                    throw new WeightsFormatException(path + ": tensor '" + name + "': its storage " + ref.storage.key
+                            + " is not in the file");
+                }
+                checkView(path, name, ref);
+                out.put(name, storage.as_strided(ref.size, ref.stride, new LongOptional(ref.offset)).clone());
+            }
+            return stripDataParallelPrefix(out);
+        }
+    }
+
+    /** A view that stays inside its storage. */
+    private static void checkView(Path path, String name, TensorRef ref) throws WeightsFormatException {
+        String where = path + ": tensor '" + name + "': ";
+        if (ref.size.length != ref.stride.length || ref.offset < 0) {
+            throw new WeightsFormatException(where + "bad view (size " + Arrays.toString(ref.size) + ", stride "
+                    + Arrays.toString(ref.stride) + ", offset " + ref.offset + ")");
+        }
+        long last = ref.offset;
+        boolean empty = false;
+        try {
+            for (int d = 0; d < ref.size.length; d++) {
+                if (ref.size[d] < 0 || ref.stride[d] < 0) {
+                    throw new WeightsFormatException(where + "negative size or stride");
+                }
+                empty |= ref.size[d] == 0;
+                if (ref.size[d] > 0) {
+                    last = Math.addExact(last, Math.multiplyExact(ref.size[d] - 1, ref.stride[d]));
+                }
+            }
+        } catch (ArithmeticException e) {
+            throw new WeightsFormatException(where + "size " + Arrays.toString(ref.size) + " overflows");
+        }
+        if (!empty && last >= ref.storage.numel) {
+            throw new WeightsFormatException(where + "its view reaches beyond its storage of " + ref.storage.numel);
+        }
+    }
+
+    private static Object legacyPickle(Path path, InputStream in, String what) throws IOException {
+        try {
+            return new StorageUnpickler().load(in);
+        } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
+            throw new WeightsFormatException(path + ": " + (e instanceof Refused ? e.getMessage()
+                    : "cannot read " + what + " (truncated or not a torch.save file): " + e.getMessage()), e);
+        } catch (WeightsFormatException e) {
+            throw e;
+        } catch (IOException e) { // the unpickler's "premature end of file"
+            throw new WeightsFormatException(path + ": truncated: the file ends inside " + what, e);
+        }
+    }
+
+    /** Counts the bytes read, so a storage's declared size can be checked against what the file still holds. */
+    private static final class CountingInput extends FilterInputStream {
+        private long count;
+        private long mark;
+
+        CountingInput(InputStream in) {
+            super(in);
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public synchronized void mark(int limit) {
+            super.mark(limit);
+            mark = count;
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            super.reset();
+            count = mark;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(n);
+            count += k;
+            return k;
         }
     }
 

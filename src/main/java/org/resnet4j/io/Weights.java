@@ -67,6 +67,9 @@ public final class Weights {
         if (TorchSaveReader.looksLike(path)) {
             return new TensorFile(TorchSaveReader.read(path), Map.of());
         }
+        if (TorchSaveReader.looksLikeLegacy(path)) {
+            return new TensorFile(TorchSaveReader.readLegacy(path), Map.of());
+        }
         throw new WeightsFormatException(path + ": neither a safetensors file nor a torch.save archive (.pt/.pth)");
     }
 

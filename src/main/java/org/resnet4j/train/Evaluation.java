@@ -21,7 +21,9 @@ public record Evaluation(BatchSource val, BatchSource test, Evaluator evaluator,
         listener.evaluationStarted(split, (int) data.images());
         EvalResult r = evaluator.evaluate(net, data, done -> listener.evaluationProgress(split, done));
         listener.evaluationDone(split);
-        return ShardedResults.combined(r, group, "the " + split + " evaluation");
+        EvalResult whole = ShardedResults.combined(r, group, "the " + split + " evaluation");
+        listener.evaluated(split, whole);
+        return whole;
     }
 
     void close() {

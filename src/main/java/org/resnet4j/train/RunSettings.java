@@ -36,7 +36,9 @@ public record RunSettings(
         @Option(names = "--on-nonfinite", paramLabel = "stop|skip", defaultValue = "stop",
                 description = "at a NaN or infinite loss, gradient or BatchNorm statistic: stop, keeping the last good"
                         + " checkpoint (default), or skip the step without updating (counted and reported)")
-        OnNonFinite onNonfinite) {
+        OnNonFinite onNonfinite,
+        @Option(names = "--no-tensorboard", negatable = true, defaultValue = "true",
+                description = "write TensorBoard event files into the run folder (default on)") boolean tensorboard) {
 
     public RunSettings {
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);

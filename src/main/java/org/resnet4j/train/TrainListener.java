@@ -5,6 +5,8 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.resnet4j.eval.EvalResult;
+
 /**
  * The named points of a run, where progress reports and features that ride along (logs, event files, weight
  * averages) plug in; every method has a do-nothing default.
@@ -61,11 +63,19 @@ public interface TrainListener {
     default void evaluationDone(String split) {
     }
 
+    /** Each evaluation's figures and confusion matrix, right after {@link #evaluationDone}. */
+    default void evaluated(String split, EvalResult result) {
+    }
+
     /** After each epoch's evaluation, with the reference program's lines for it. */
     default void epochEnded(MetricsRow row, String[] referenceLines) {
     }
 
     default void checkpointSaved(Path path, String why) {
+    }
+
+    /** Once, when {@link Trainer#run} returns or fails: how it ended, or null when it failed with an exception. */
+    default void runEnded(TrainResult.Status status) {
     }
 
     /** A line worth showing and logging that is not a metric. */

@@ -30,12 +30,14 @@ import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
 import org.resnet4j.io.WeightsFormatException;
 import org.resnet4j.io.WeightsMismatchException;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
+import org.resnet4j.tensorboard.TensorBoardListener;
 
 /**
  * Assembles what a run trains with from its {@link TrainConfig}: the engine, the data, the model (fresh, fine-tuned
@@ -43,6 +45,8 @@ import org.resnet4j.model.ResNets;
  * line, the experiments and Java users start and resume runs here.
  */
 public final class TrainSetup {
+    private static final int TENSORBOARD_STEP_EVERY = 50;
+
     private TrainSetup() {
     }
 
@@ -77,7 +81,7 @@ public final class TrainSetup {
             TrainParts parts = distribute(group.agree("set up the run", () -> assemble(c, null, listener, notes,
                     group)));
             dir.writeConfig(parts.config());
-            return new Trainer(parts, dir, new TrainState(), listener);
+            return withEventFile(new Trainer(parts, dir, new TrainState(), listener), parts.config(), dir);
         } catch (IOException | RuntimeException e) {
             if (!existed) {
                 dir.delete(); // a run that never started leaves no folder behind
@@ -181,7 +185,20 @@ public final class TrainSetup {
             parts = parts.withNote(continuedOn(state, group.size(), parts.batchesPerEpoch()));
         }
         dir.writeConfig(parts.config());
-        return new Trainer(parts, dir, state, listener).resumedFrom(from.path());
+        Trainer trainer = new Trainer(parts, dir, state, listener).resumedFrom(from.path());
+        return withEventFile(trainer, parts.config(), dir);
+    }
+
+    /**
+     * TensorBoard's event file for this start of the run (a resumed run adds one), unless switched off; written by
+     * the process that writes the run folder.
+     */
+    private static Trainer withEventFile(Trainer trainer, TrainConfig config, RunDirectory dir) throws IOException {
+        if (config.run().tensorboard() && dir.writes()) {
+            trainer.addListener(TensorBoardListener.open(dir.root(), TensorBoardListener.hparamsOf(config.toJson()),
+                    TENSORBOARD_STEP_EVERY));
+        }
+        return trainer;
     }
 
     /**
@@ -333,7 +350,8 @@ public final class TrainSetup {
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
     private static String fineTuneFrom(ResNet net, Path weights) throws IOException {
-        Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(weights).tensors());
+        Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(ModelLoader.localFile(weights,
+                (done, total) -> { })).tensors());
         Tensor fc = source.get("fc.weight");
         long classes = net.options().numClasses();
         boolean newHead = fc != null && fc.dim() == 2 && fc.size(0) != classes;

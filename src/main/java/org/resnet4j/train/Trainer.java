@@ -110,6 +110,7 @@ public final class Trainer {
     }
 
     public TrainResult run() throws IOException {
+        TrainResult.Status ended = null;
         try {
             List<String> description = new ArrayList<>(parts.description());
             description.add("run folder " + dir.root());
@@ -127,18 +128,22 @@ public final class Trainer {
                     addUpEpochSums();
                     String why = stop == TrainResult.Status.STOPPED ? "interrupted" : "maximum steps reached";
                     write(dir.path(RunDirectory.LAST), checkedOptimizerState("at the " + why + " checkpoint"), why);
-                    return result(stop);
+                    return result(ended = stop);
                 }
                 endEpoch(e);
             }
-            return result(TrainResult.Status.COMPLETED);
+            return result(ended = TrainResult.Status.COMPLETED);
         } catch (DivergenceException e) {
             log.message("stopped: " + e.getMessage());
             throw e;
         } finally {
             parts.loader().close();
             parts.evaluation().close();
-            dir.closeLogs();
+            try {
+                listeners.runEnded(ended);
+            } finally {
+                dir.closeLogs();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.URI;
 import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class Downloader {
         if (!Files.isRegularFile(target)) {
             Path part = dir.resolve(file.fileName() + ".part");
             try {
-                transfer(file, part, listener);
+                download(file.uri(), part, listener);
             } catch (IOException e) {
                 boolean partial = Files.isRegularFile(part) && Files.size(part) > 0;
                 throw new DownloadException("cannot download " + file.uri() + " (" + describe(e) + ")" + (partial
@@ -64,9 +65,13 @@ public final class Downloader {
     public record Result(Path path, String md5, boolean matches) {
     }
 
-    private static void transfer(RemoteFile file, Path part, Listener listener) throws IOException {
+    /**
+     * Fetches {@code uri} into {@code part}, continuing a partial file with an HTTP Range request where the server
+     * honours it (starting over where it does not, or where the partial file is not a prefix of this one).
+     */
+    public static void download(URI uri, Path part, Listener listener) throws IOException {
         long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-        URLConnection c = file.uri().toURL().openConnection();
+        URLConnection c = uri.toURL().openConnection();
         c.setConnectTimeout(TIMEOUT_MS);
         c.setReadTimeout(TIMEOUT_MS);
         if (have > 0) {
@@ -82,7 +87,7 @@ public final class Downloader {
                 http.disconnect();
                 if (total != have) {
                     Files.delete(part);
-                    transfer(file, part, listener);
+                    download(uri, part, listener);
                 }
                 return;
             }
@@ -130,7 +135,7 @@ public final class Downloader {
         }
     }
 
-    private static String describe(IOException e) {
+    public static String describe(IOException e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName().replace("Exception", "") + (m == null ? "" : ": " + m);
     }

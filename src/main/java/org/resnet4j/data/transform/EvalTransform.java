@@ -11,8 +11,9 @@ import org.resnet4j.data.image.RgbImage;
 /**
  * torchvision's evaluation preset: {@code Resize(resizeSize)} (the short side to resizeSize, the long side
  * {@code int(resizeSize * long / short)}, antialiased as PIL resizes) then {@code CenterCrop(cropSize)}. Defaults
- * 256/224 bilinear; the IMAGENET1K_V2 weights' recipe uses 232/224 bicubic. With {@code dctScaling}, a JPEG much
- * larger than the resize target is decoded at 1/2–1/8 size first (faster, no longer bit-exact with Pillow).
+ * 256/224 bilinear; torchvision's IMAGENET1K_V2 ResNet weights are evaluated at 232/224 bilinear. With
+ * {@code dctScaling}, a JPEG much larger than the resize target is decoded at 1/2–1/8 size first (faster, no longer
+ * bit-exact with Pillow).
  */
 public record EvalTransform(int resizeSize, int cropSize, Resample.Filter interpolation, boolean dctScaling)
         implements ImageTransform {
@@ -51,10 +52,19 @@ public record EvalTransform(int resizeSize, int cropSize, Resample.Filter interp
         int[] size = resizedSize(h.width(), h.height());
         int k = dctScaling ? ImageTransform.reduction(h.width(), h.height(), size[0], size[1]) : 1;
         RgbImage img = ws.reader.decode(image.data(), image.length(), h, k, image.name(), ws.decoded);
+        return transform(img, size, ws.resized);
+    }
+
+    /** {@code img} resized and centre-cropped into {@code out}. */
+    public RgbImage transform(RgbImage img, RgbImage out) {
+        return transform(img, resizedSize(img.width(), img.height()), out);
+    }
+
+    private RgbImage transform(RgbImage img, int[] size, RgbImage out) {
         int top = (int) Math.rint((size[1] - cropSize) / 2.0);
         int left = (int) Math.rint((size[0] - cropSize) / 2.0);
         return Resample.resize(img, 0, 0, img.width(), img.height(), size[0], size[1], left, top, cropSize, cropSize,
-                interpolation, ws.resized);
+                interpolation, out);
     }
 
     @Override
