@@ -43,6 +43,11 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     /** What training does to each image, for the run's description. */
     String augmentation(AugmentSettings augment);
 
+    /** How evaluation prepares images decoded per step (Resize + CenterCrop), or null for images held in memory. */
+    default EvalTransform evalTransform() {
+        return null;
+    }
+
     /** Training batches: shuffled by the seed epoch by epoch, augmented. */
     BatchSource train(Loading l) throws IOException;
 
@@ -62,9 +67,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
      * {@code s.storage()} asks ({@code auto}: in memory while the decoded images fit a quarter of the heap).
      */
     static DataSource open(DataConfig c, DataSettings s, int threads, Datasets.Listener listener) throws IOException {
-        int size = c.height();
-        EvalTransform eval = new EvalTransform(s.evalResize() != null ? s.evalResize()
-                : Math.round(size * 256f / 224f), size, s.interpolation(), false);
+        EvalTransform eval = s.evalTransform(c.height());
         if (c.kind() == DatasetKind.SHARDS) {
             requireNoCarve(c);
             ShardSet train = ShardSet.open(c.root(), Split.TRAIN.label());
@@ -73,8 +76,8 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
             if (test == null && val == null) {
                 throw new IllegalArgumentException(c.root() + " holds no test or val shards to evaluate on");
             }
-            return new Sharded(train, test == null ? null : val, test == null ? val : test, c.channels(), eval,
-                    s.interpolation());
+            return new Sharded(train, test == null ? null : val, test == null ? val : test, c.channels(), c.height(),
+                    eval, s.interpolation());
         }
         if (c.kind() == DatasetKind.FOLDER && Datasets.isSplitFolder(c)) {
             FolderIndex.Cache cache = FolderIndex.Cache.BESIDE_DATA;
@@ -90,7 +93,8 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
                         train.classNames(), false, cache, threads, FolderIndex.listener(listener::note)) : null;
                 FolderIndex test = FolderIndex.load(ImageFolder.splitRoot(c.root(), Split.TEST), train.classNames(),
                         false, cache, threads, FolderIndex.listener(listener::note));
-                return new Streamed(train, val, test, c.channels(), eval, s.interpolation(), choice.reason());
+                return new Streamed(train, val, test, c.channels(), c.height(), eval, s.interpolation(),
+                        choice.reason());
             }
             return new InMemory(c, Datasets.forTraining(c, listener), choice.reason());
         }
@@ -159,11 +163,16 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     }
 
     /** A folder's image files, decoded per step. */
-    record Streamed(FolderIndex train, FolderIndex val, FolderIndex test, int channels, EvalTransform eval,
+    record Streamed(FolderIndex train, FolderIndex val, FolderIndex test, int channels, int size, EvalTransform eval,
             Resample.Filter interpolation, String storage) implements DataSource {
         @Override
         public List<String> classNames() {
             return train.classNames();
+        }
+
+        @Override
+        public EvalTransform evalTransform() {
+            return eval;
         }
 
         @Override
@@ -184,13 +193,13 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
 
         @Override
         public String augmentation(AugmentSettings augment) {
-            return augment.streamed(eval.size(), interpolation, eval).toString();
+            return augment.streamed(size, interpolation, eval).toString();
         }
 
         @Override
         public BatchSource train(Loading l) {
             return new StreamingLoader(new FolderSource(train), new StreamingLoader.Options(l.batchSize(), true, false,
-                    l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(eval.size(), interpolation, eval),
+                    l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(size, interpolation, eval),
                     l.layout(channels), l.onBadImage(), ImageReader.JpegDecoder.NATIVE), l.reports());
         }
 
@@ -204,11 +213,16 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     }
 
     /** WebDataset tar shards, read in order through a shuffle buffer. */
-    record Sharded(ShardSet train, ShardSet val, ShardSet test, int channels, EvalTransform eval,
+    record Sharded(ShardSet train, ShardSet val, ShardSet test, int channels, int size, EvalTransform eval,
             Resample.Filter interpolation) implements DataSource {
         @Override
         public List<String> classNames() {
             return train.classNames();
+        }
+
+        @Override
+        public EvalTransform evalTransform() {
+            return eval;
         }
 
         @Override
@@ -233,13 +247,13 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
 
         @Override
         public String augmentation(AugmentSettings augment) {
-            return augment.streamed(eval.size(), interpolation, eval).toString();
+            return augment.streamed(size, interpolation, eval).toString();
         }
 
         @Override
         public BatchSource train(Loading l) {
             return new ShardLoader(train, ShardLoader.Options.training(l.batchSize(), l.workers(), l.seed(),
-                    l.augment().streamed(eval.size(), interpolation, eval), l.layout(channels), l.onBadImage()),
+                    l.augment().streamed(size, interpolation, eval), l.layout(channels), l.onBadImage()),
                     l.reports());
         }
 

@@ -19,6 +19,8 @@ import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.InMemoryDataset;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.image.ImageReader;
+import org.resnet4j.data.image.RgbImage;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.ModelLoader;
@@ -158,6 +160,24 @@ public final class Predictor {
         }
     }
 
+    /** An RGB image as a channel-major record: RGB, or PIL's ITU-R 601 luma for one channel. */
+    private static void toRecord(RgbImage img, int channels, byte[] out, int offset) {
+        byte[] px = img.data();
+        int plane = img.width() * img.height();
+        for (int o = 0; o < plane; o++) {
+            int r = px[o * 3] & 0xff;
+            int g = px[o * 3 + 1] & 0xff;
+            int b = px[o * 3 + 2] & 0xff;
+            if (channels == 1) {
+                out[offset + o] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+            } else {
+                out[offset + o] = (byte) r;
+                out[offset + plane + o] = (byte) g;
+                out[offset + 2 * plane + o] = (byte) b;
+            }
+        }
+    }
+
     private float[][] rows(Tensor features, int n) {
         float[] flat = Tensors.toFloats(features);
         int f = (int) net.featureCount();
@@ -168,16 +188,26 @@ public final class Predictor {
         return out;
     }
 
-    /** Decodes, converts and normalises images into one input tensor (in the caller's scope). */
+    /**
+     * Decodes, converts and normalises images into one input tensor (in the caller's scope): through the weights'
+     * evaluation transform (torchvision's Resize + CenterCrop) when they record one, else fitted to the input size.
+     */
     private Tensor batch(List<BufferedImage> images) {
         Preprocessing p = preprocessing;
-        int record = p.channels() * p.height() * p.width();
+        int h = p.eval() != null ? p.eval().cropSize() : p.height();
+        int w = p.eval() != null ? p.eval().cropSize() : p.width();
+        int record = p.channels() * h * w;
         byte[] pixels = new byte[images.size() * record];
         for (int i = 0; i < images.size(); i++) {
-            ImageDecoder.toRecord(images.get(i), p.channels(), p.height(), p.width(), p.fit(), pixels, i * record);
+            if (p.eval() != null) {
+                RgbImage img = p.eval().resizeAndCrop(ImageReader.fromBufferedImage(images.get(i), new RgbImage()),
+                        new RgbImage());
+                toRecord(img, p.channels(), pixels, i * record);
+            } else {
+                ImageDecoder.toRecord(images.get(i), p.channels(), p.height(), p.width(), p.fit(), pixels, i * record);
+            }
         }
-        InMemoryDataset d = new InMemoryDataset(pixels, new int[images.size()], p.channels(), p.height(), p.width(),
-                classNames);
+        InMemoryDataset d = new InMemoryDataset(pixels, new int[images.size()], p.channels(), h, w, classNames);
         int[] order = new int[images.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;

@@ -2,6 +2,7 @@ package org.resnet4j.io;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -9,6 +10,8 @@ import org.resnet4j.config.ConfigJson;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.image.Resample;
+import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shortcut;
@@ -29,8 +32,10 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         Input input = null;
         if (preprocessing != null) {
             Preprocessing p = preprocessing;
+            EvalTransform t = p.eval();
             input = new Input(p.dataset(), new int[] {p.channels(), p.height(), p.width()}, p.fit(),
-                    p.normalization().mean(), p.normalization().std());
+                    p.normalization().mean(), p.normalization().std(), t == null ? null : t.resizeSize(),
+                    t == null ? null : t.cropSize(), t == null ? null : t.interpolation());
         }
         ModelOptions o = options;
         try {
@@ -59,7 +64,8 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
             if (s.input() != null) {
                 Input in = s.input();
                 p = new Preprocessing(in.dataset(), in.shape()[0], in.shape()[1], in.shape()[2], in.fit(),
-                        new Normalization(in.mean(), in.std()));
+                        new Normalization(in.mean(), in.std()), in.evalResize() == null ? null
+                        : new EvalTransform(in.evalResize(), in.evalCrop(), in.interpolation(), false));
             }
             return new ModelInfo(o, s.classNames(), p);
         } catch (IllegalArgumentException e) {
@@ -77,11 +83,18 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         }
     }
 
-    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std) {
+    /** The evaluation transform's fields are absent in files written before resnet4j recorded it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std,
+            Integer evalResize, Integer evalCrop, Resample.Filter interpolation) {
         Input {
             if (dataset == null || fit == null || shape == null || shape.length != 3 || mean == null || std == null) {
                 throw new IllegalArgumentException("the input description lacks the dataset, shape, fit or"
                         + " normalisation");
+            }
+            if ((evalResize == null) != (evalCrop == null) || (evalResize != null && interpolation == null)) {
+                throw new IllegalArgumentException("the evaluation transform needs its resize, crop and"
+                        + " interpolation");
             }
         }
     }

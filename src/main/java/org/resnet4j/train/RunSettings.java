@@ -32,12 +32,22 @@ public record RunSettings(
         @Option(names = "--limit-train-batches", paramLabel = "N", defaultValue = "0",
                 description = "train on N batches per epoch") int limitTrainBatches,
         @Option(names = "--limit-eval-batches", paramLabel = "N", defaultValue = "0",
-                description = "evaluate on N batches (a fixed sample)") int limitEvalBatches) {
+                description = "evaluate on N batches (a fixed sample)") int limitEvalBatches,
+        @Option(names = "--accumulate", paramLabel = "N", defaultValue = "1",
+                description = "accumulate the gradients of N batches per optimiser step, each loss divided by N"
+                        + " (default ${DEFAULT-VALUE}); schedules count optimiser steps") int accumulate,
+        @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+                description = "also save last.ckpt every N steps within an epoch (default 0: at epoch ends only)")
+        long checkpointEvery,
+        @Option(names = "--no-tensorboard", negatable = true, defaultValue = "true",
+                description = "write TensorBoard event files into the run folder (default on)") boolean tensorboard) {
 
     public RunSettings {
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
         require(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
         require(evalBatchSize >= 1, "--eval-batch-size must be at least 1, got " + evalBatchSize);
         require(maxSteps >= 0 && limitTrainBatches >= 0 && limitEvalBatches >= 0, "limits cannot be negative");
+        require(accumulate >= 1, "--accumulate must be at least 1, got " + accumulate);
+        require(checkpointEvery >= 0, "--checkpoint-every cannot be negative, got " + checkpointEvery);
     }
 }
