@@ -3,10 +3,12 @@
 
 Builds the PyTorch equivalent of a resnet4j variant (tools/reference_models.py; for resnet18 that is the reference
 program's model), then times the full training step of the reference program (zero_grad, forward, cross-entropy,
-backward, SGD lr/momentum 0.9/weight decay 5e-4 update) or an inference pass on synthetic input, fp32, with an
-explicit thread count. Prints one JSON object like `resnet4j bench --json`.
+backward, SGD lr/momentum 0.9/weight decay 5e-4 update) or an inference pass on synthetic input, with an explicit
+thread count; fp32, or bf16 autocast as PyTorch users write it (--precision bf16), in NCHW or channels-last
+(--channels-last, model and input). Prints one JSON object like `resnet4j bench --json`.
 
     /usr/bin/python3 bench/reference_bench.py --model resnet18 --mode train --batch-size 128 --threads 2
+    .venv/bin/python bench/reference_bench.py --model imagenet_resnet50 --precision bf16 --channels-last --batch-size 16
 """
 import argparse
 import json
@@ -32,6 +34,8 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--size", type=int, default=None)
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--channels-last", action="store_true")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -40,6 +44,10 @@ def main():
     size = a.size or (224 if a.model.startswith("imagenet") else 32)
     x = torch.randn(a.batch_size, 3, size, size)
     y = torch.arange(a.batch_size) % model.fc.out_features
+    if a.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")  # noqa: E731
     times = []
     if a.mode == "train":
         model.train()
@@ -47,7 +55,9 @@ def main():
         for i in range(a.warmup + a.steps):
             t0 = time.perf_counter()
             opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
+            with autocast():
+                logits = model(x)
+            loss = F.cross_entropy(logits.float(), y)
             loss.backward()
             opt.step()
             loss.item()
@@ -55,7 +65,7 @@ def main():
                 times.append(time.perf_counter() - t0)
     else:
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             for i in range(a.warmup + a.steps):
                 t0 = time.perf_counter()
                 model(x).sum().item()
@@ -64,7 +74,7 @@ def main():
     med = statistics.median(times)
     print(json.dumps({
         "implementation": "pytorch " + torch.__version__, "model": a.model, "mode": a.mode,
-        "batch_size": a.batch_size, "precision": "fp32", "threads": torch.get_num_threads(),
+        "batch_size": a.batch_size, "precision": a.precision, "channels_last": a.channels_last, "threads": torch.get_num_threads(),
         "images_per_second": a.batch_size / med, "median_ms": med * 1000, "min_ms": min(times) * 1000,
         "max_ms": max(times) * 1000, "steps": a.steps,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -79,14 +79,7 @@ final class ExportCommand extends SettingsCommand implements Callable<Integer> {
         String written = torchSave ? "torch.save" : "safetensors";
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
-            ObjectNode o = Json.object();
-            o.put("model", net.options().name());
-            o.put("classes", net.options().numClasses());
-            o.put("parameters", net.parameterCount());
-            o.put("format", written);
-            o.put("out", out.toString());
-            o.put("bytes", Files.size(out));
-            Json.print(w, o);
+            Json.print(w, written(net, written));
             return 0;
         }
         w.printf(Locale.ROOT, "wrote the %s state dict (%,d parameters, %d classes) to %s as %s%n",
@@ -101,16 +94,10 @@ final class ExportCommand extends SettingsCommand implements Callable<Integer> {
     private int reportOnnx(ResNet net, OnnxExport.Options options) throws java.io.IOException {
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
-            ObjectNode o = Json.object();
-            o.put("model", net.options().name());
-            o.put("classes", net.options().numClasses());
-            o.put("parameters", net.parameterCount());
-            o.put("format", "onnx");
+            ObjectNode o = written(net, "onnx");
             o.put("opset", OnnxExport.OPSET);
             o.put("batchnorm_folded", options.foldBatchNorm());
             o.put("normalize_in_graph", options.normalizeInGraph());
-            o.put("out", out.toString());
-            o.put("bytes", Files.size(out));
             Json.print(w, o);
             return 0;
         }
@@ -121,5 +108,17 @@ final class ExportCommand extends SettingsCommand implements Callable<Integer> {
         w.println("check it: resnet4j eval --weights " + out + "; Python: onnxruntime.InferenceSession(\"" + out
                 + "\").run(None, {\"input\": x})");
         return 0;
+    }
+
+    /** What was written, in the fields every format reports (ONNX adds its own). */
+    private ObjectNode written(ResNet net, String format) throws java.io.IOException {
+        ObjectNode o = Json.object();
+        o.put("model", net.options().name());
+        o.put("classes", net.options().numClasses());
+        o.put("parameters", net.parameterCount());
+        o.put("format", format);
+        o.put("out", out.toString());
+        o.put("bytes", Files.size(out));
+        return o;
     }
 }

@@ -78,7 +78,12 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
         if (split != null) {
             f = FeatureExtractor.ofDataset(predictor, Datasets.load(c, split, new DownloadProgress(err)), batchSize);
         } else {
-            f = FeatureExtractor.ofFiles(predictor, ImageArguments.expand(inputs), batchSize, (file, e) -> {
+            List<Path> files = ImageArguments.expand(inputs, empty -> {
+                err.println(spec.qualifiedName() + ": error: " + empty + ": no " + ImageArguments.KINDS
+                        + " in this folder");
+                failures[0]++;
+            });
+            f = FeatureExtractor.ofFiles(predictor, files, batchSize, (file, e) -> {
                 err.println(spec.qualifiedName() + ": error: " + Errors.message(e) + " (skipped)");
                 failures[0]++;
             });

@@ -36,6 +36,9 @@ final class InfoCommand extends SettingsCommand implements Callable<Integer> {
         info.put("threads", Engine.threads());
         info.put("cpu_capability", Engine.cpuCapability());
         info.put("mkldnn", Engine.hasMkldnn() ? Engine.mkldnnVersion() : "unavailable");
+        var caches = Engine.oneDnnCaches();
+        info.put("onednn_caches", caches.status().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": "
+                + caches.detail());
         info.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
         var out = spec.commandLine().getOut();
         if (json) {

@@ -11,6 +11,11 @@ import sun.misc.SignalHandler;
  * Turns the first SIGINT or SIGTERM into a request to stop after the current step (the trainer then saves a
  * checkpoint), and a second one into an immediate exit; the last checkpoint is whole either way, since checkpoints
  * are replaced atomically.
+ *
+ * <p>A process that starts with a signal ignored (a script's background command ignores SIGINT) cannot catch it: the
+ * JVM leaves ignored shutdown signals alone and hands back SIG_IGN instead of installing a handler, and Java cannot
+ * undo that. The launcher starts the JVM with SIGINT at its default so Ctrl-C works; where it is still ignored (the
+ * library run from such a process), this says so at start and names the signal that does stop the run.
  */
 final class Interrupts {
     private final List<Signal> signals = new ArrayList<>();
@@ -24,8 +29,7 @@ final class Interrupts {
         Interrupts i = new Interrupts();
         for (String name : new String[] {"INT", "TERM"}) {
             Signal s = new Signal(name);
-            i.signals.add(s);
-            i.previous.add(Signal.handle(s, sig -> {
+            SignalHandler before = Signal.handle(s, sig -> {
                 if (i.received != 0) {
                     err.println("second " + sig.getName() + ": exiting now; the last checkpoint is intact");
                     err.flush();
@@ -37,7 +41,16 @@ final class Interrupts {
                         + " (again to quit at once)");
                 err.flush();
                 stop.run();
-            }));
+            });
+            if (before == SignalHandler.SIG_IGN) {
+                err.println("note: SIG" + name + " is ignored in this process (it was started in the background by a"
+                        + " script?), so " + (name.equals("INT") ? "Ctrl-C" : "kill") + " cannot stop it; stop it with"
+                        + " kill -" + (name.equals("INT") ? "TERM" : "INT") + " " + ProcessHandle.current().pid());
+                err.flush();
+                continue;
+            }
+            i.signals.add(s);
+            i.previous.add(before);
         }
         return i;
     }

@@ -1,7 +1,9 @@
 package org.resnet4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -16,6 +18,11 @@ final class Json {
 
     static ObjectNode object() {
         return MAPPER.createObjectNode();
+    }
+
+    /** A generator for a JSON object written piece by piece; closing it leaves {@code out} open. */
+    static JsonGenerator generator(PrintWriter out) throws IOException {
+        return MAPPER.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     }
 
     static void print(PrintWriter out, Object value) {

@@ -12,9 +12,9 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code resnet4j}: the command line. Each subcommand parses its options and calls the library. */
 @Command(name = "resnet4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "ResNet for the JVM: define, train, evaluate and study residual networks on libtorch.",
+        description = "ResNet for the JVM: define, train, evaluate, study and serve residual networks on libtorch.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, FeaturesCommand.class,
-                ExportCommand.class, ReportCommand.class, GradientsCommand.class, ExperimentCommand.class,
+                ExportCommand.class, ServeCommand.class, ReportCommand.class, GradientsCommand.class, ExperimentCommand.class,
                 SummaryCommand.class, DataCommand.class, BenchCommand.class, InfoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,20 +1,22 @@
 package org.resnet4j.cli;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 
+import org.resnet4j.data.ImageInputSettings;
+import org.resnet4j.data.ImageLimits;
 import org.resnet4j.engine.EngineSettings;
-import org.resnet4j.data.ImageDecoder;
+import org.resnet4j.eval.FilePredictor;
 import org.resnet4j.eval.Predictor;
 
 import picocli.CommandLine.Command;
@@ -23,9 +25,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classify images (PNG, JPEG, BMP, GIF; any size and colour mode); folders are walked.")
+        description = {"Classify images (PNG, JPEG, BMP, GIF; any size and colour mode); folders are walked.",
+                "Results are printed batch by batch as they are computed; a file that cannot be read (unreadable,"
+                        + " truncated, too large) is reported on stderr and skipped, and the exit status is then 1."})
 final class PredictCommand extends SettingsCommand implements Callable<Integer> {
-
     @Mixin
     PredictionOptions model;
 
@@ -37,7 +40,8 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
             + " (default ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--json", description = "print one JSON object: predictions and errors")
+    @Option(names = "--json", description = "print one JSON object, {\"predictions\": [...], \"errors\": [...]},"
+            + " its predictions streamed as they are computed")
     boolean json;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR", description = "images, or folders to walk")
@@ -45,7 +49,7 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
 
     @Override
     List<Class<? extends Record>> settingsTypes() {
-        return List.of(EngineSettings.class);
+        return List.of(EngineSettings.class, ImageInputSettings.class);
     }
 
     @Override
@@ -53,44 +57,81 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
         if (topK < 1 || batchSize < 1) {
             throw new IllegalArgumentException("--top-k and --batch-size must be at least 1");
         }
-        settings(EngineSettings.class).start();
-        List<Path> files = ImageArguments.expand(inputs);
-        Predictor predictor = model.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ObjectNode o = Json.object();
-        ArrayNode predictions = o.putArray("predictions");
-        ArrayNode errors = o.putArray("errors");
-        for (int from = 0; from < files.size(); from += batchSize) {
-            List<Path> ok = new ArrayList<>();
-            List<BufferedImage> images = new ArrayList<>();
-            for (Path f : files.subList(from, Math.min(files.size(), from + batchSize))) {
+        settings(ImageInputSettings.class).apply();
+        Consumer<String> warnings = ImageLimits.setWarnings(m -> err.println(spec.qualifiedName() + ": " + m));
+        try {
+            return predict(out, err);
+        } finally {
+            ImageLimits.setWarnings(warnings);
+        }
+    }
+
+    private int predict(PrintWriter out, PrintWriter err) throws IOException {
+        List<String[]> errors = new ArrayList<>();
+        List<Path> files = ImageArguments.expand(inputs, folder -> {
+            String m = folder + ": no " + ImageArguments.KINDS + " in this folder";
+            err.println(spec.qualifiedName() + ": error: " + m);
+            errors.add(new String[] {folder.toString(), m});
+        });
+        settings(EngineSettings.class).start();
+        Predictor predictor = model.load();
+        FilePredictor filePredictor = new FilePredictor(predictor, batchSize);
+        JsonGenerator g = json ? Json.generator(out) : null;
+        if (g != null) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("predictions");
+        }
+        filePredictor.run(files, topK, new FilePredictor.Sink() {
+            @Override
+            public void prediction(Path file, Predictor.Prediction p) {
+                if (g == null) {
+                    out.println(file + ": " + p.top().stream().map(s -> String.format(Locale.ROOT, "%s %.2f%%",
+                            s.name(), 100 * s.probability())).collect(Collectors.joining(", ")));
+                    return;
+                }
                 try {
-                    images.add(ImageDecoder.read(f));
-                    ok.add(f);
+                    g.writeStartObject();
+                    g.writeStringField("file", file.toString());
+                    g.writeArrayFieldStart("top");
+                    for (Predictor.Scored s : p.top()) {
+                        g.writeStartObject();
+                        g.writeStringField("class", s.name());
+                        g.writeNumberField("index", s.index());
+                        g.writeNumberField("probability", s.probability());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                    g.writeEndObject();
+                    g.flush();
                 } catch (IOException e) {
-                    err.println(spec.qualifiedName() + ": error: " + Errors.message(e) + " (skipped)");
-                    errors.addObject().put("file", f.toString()).put("error", Errors.message(e));
+                    throw new UncheckedIOException(e);
                 }
             }
-            if (images.isEmpty()) {
-                continue;
+
+            @Override
+            public void failure(Path file, String message) {
+                err.println(spec.qualifiedName() + ": error: " + message + " (skipped)");
+                err.flush();
+                errors.add(new String[] {file.toString(), message});
             }
-            List<Predictor.Prediction> ps = predictor.predict(images, topK);
-            for (int i = 0; i < ps.size(); i++) {
-                ObjectNode n = predictions.addObject().put("file", ok.get(i).toString());
-                ArrayNode top = n.putArray("top");
-                ps.get(i).top().forEach(s -> top.addObject().put("class", s.name()).put("index", s.index())
-                        .put("probability", s.probability()));
-                if (!json) {
-                    out.println(ok.get(i) + ": " + ps.get(i).top().stream().map(s -> String.format(Locale.ROOT,
-                            "%s %.2f%%", s.name(), 100 * s.probability())).collect(Collectors.joining(", ")));
-                }
+        });
+        if (g != null) {
+            g.writeEndArray();
+            g.writeArrayFieldStart("errors");
+            for (String[] e : errors) {
+                g.writeStartObject();
+                g.writeStringField("file", e[0]);
+                g.writeStringField("error", e[1]);
+                g.writeEndObject();
             }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.flush();
+            out.println();
         }
-        if (json) {
-            Json.print(out, o);
-        }
+        out.flush();
         return errors.isEmpty() ? 0 : Errors.FAILURE;
     }
 }

@@ -75,6 +75,10 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
         if (json) {
             Json.print(out, toJson(r));
         }
+        if (r.skippedSteps() > 0) {
+            err.println(r.skippedSteps() + " step(s) skipped for non-finite values (--on-nonfinite skip); see "
+                    + r.runDirectory().resolve("train.log"));
+        }
         if (r.status() == TrainResult.Status.STOPPED) {
             err.println("stopped: checkpoint saved; continue with: resnet4j train --resume " + r.runDirectory());
             return interrupts.exitStatus();
@@ -97,6 +101,7 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
         o.put("status", r.status().name().toLowerCase(Locale.ROOT));
         o.put("run_dir", r.runDirectory().toString());
         o.put("steps", r.steps());
+        o.put("skipped_steps", r.skippedSteps());
         o.put("best_epoch", r.bestEpoch());
         o.put("best_accuracy", r.bestEpoch() == 0 ? null : r.bestAccuracy());
         MetricsRow last = r.last();

@@ -70,10 +70,13 @@ public final class Cifar {
                 names);
     }
 
-    private static List<Path> existing(Path dir, List<String> names, String what) throws NoSuchFileException {
+    private static List<Path> existing(Path dir, List<String> names, String what) throws IOException {
         List<Path> files = new ArrayList<>();
         for (String name : names) {
             Path f = dir.resolve(name);
+            if (Files.isDirectory(f)) {
+                throw new DataFormatException(f + ": a directory where the " + what + " file was expected");
+            }
             if (!Files.isRegularFile(f)) {
                 throw new NoSuchFileException(f.toString(), null, what + " file missing (expected "
                         + String.join(", ", names) + " in " + dir + ")");

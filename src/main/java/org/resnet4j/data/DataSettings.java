@@ -5,7 +5,6 @@ import java.nio.file.Path;
 
 import org.resnet4j.data.image.Resample;
 import org.resnet4j.data.stream.Storage;
-import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Option;
@@ -56,10 +55,7 @@ public record DataSettings(
                         + " ${DEFAULT-VALUE})") Storage storage,
         @Option(names = "--eval-resize", paramLabel = "N",
                 description = "streamed images: the shorter side before the centre crop in evaluation (default:"
-                        + " the crop size x 256/224)") Integer evalResize,
-        @Option(names = "--eval-crop-size", paramLabel = "N",
-                description = "streamed images: the centre crop evaluated (default: the input size; torchvision's"
-                        + " recipes train at 176 and evaluate at 224)") Integer evalCropSize,
+                        + " the input size x 256/224)") Integer evalResize,
         @Option(names = "--interpolation", paramLabel = "bilinear|bicubic", defaultValue = "bilinear",
                 description = "streamed images: resampling filter (default ${DEFAULT-VALUE})")
         Resample.Filter interpolation) {
@@ -77,24 +73,12 @@ public record DataSettings(
         require(syntheticSize >= 1 && syntheticClasses >= 1, "synthetic data needs at least one image and class");
         require(dataWorkers >= 1, "--data-workers must be at least 1, got " + dataWorkers);
         require(evalResize == null || evalResize >= 1, "--eval-resize must be at least 1, got " + evalResize);
-        require(evalCropSize == null || evalCropSize >= 1, "--eval-crop-size must be at least 1, got "
-                + evalCropSize);
     }
 
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
-    }
-
-    /**
-     * Streamed images' evaluation transform for a model trained at {@code size}: Resize(--eval-resize, default the
-     * crop × 256/224) + CenterCrop(--eval-crop-size, default {@code size}), as torchvision's presets.
-     */
-    public EvalTransform evalTransform(int size) {
-        int crop = evalCropSize != null ? evalCropSize : size;
-        return new EvalTransform(evalResize != null ? evalResize : Math.round(crop * 256f / 224f), crop,
-                interpolation, false);
     }
 
     /** What the data loaders read: folders and synthetic images are brought to {@code modelInput}'s shape. */

@@ -43,11 +43,6 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     /** What training does to each image, for the run's description. */
     String augmentation(AugmentSettings augment);
 
-    /** How evaluation prepares images decoded per step (Resize + CenterCrop), or null for images held in memory. */
-    default EvalTransform evalTransform() {
-        return null;
-    }
-
     /** Training batches: shuffled by the seed epoch by epoch, augmented. */
     BatchSource train(Loading l) throws IOException;
 
@@ -67,7 +62,9 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
      * {@code s.storage()} asks ({@code auto}: in memory while the decoded images fit a quarter of the heap).
      */
     static DataSource open(DataConfig c, DataSettings s, int threads, Datasets.Listener listener) throws IOException {
-        EvalTransform eval = s.evalTransform(c.height());
+        int size = c.height();
+        EvalTransform eval = new EvalTransform(s.evalResize() != null ? s.evalResize()
+                : Math.round(size * 256f / 224f), size, s.interpolation(), false);
         if (c.kind() == DatasetKind.SHARDS) {
             requireNoCarve(c);
             ShardSet train = ShardSet.open(c.root(), Split.TRAIN.label());
@@ -76,8 +73,8 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
             if (test == null && val == null) {
                 throw new IllegalArgumentException(c.root() + " holds no test or val shards to evaluate on");
             }
-            return new Sharded(train, test == null ? null : val, test == null ? val : test, c.channels(), c.height(),
-                    eval, s.interpolation());
+            return new Sharded(train, test == null ? null : val, test == null ? val : test, c.channels(), eval,
+                    s.interpolation());
         }
         if (c.kind() == DatasetKind.FOLDER && Datasets.isSplitFolder(c)) {
             FolderIndex.Cache cache = FolderIndex.Cache.BESIDE_DATA;
@@ -93,8 +90,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
                         train.classNames(), false, cache, threads, FolderIndex.listener(listener::note)) : null;
                 FolderIndex test = FolderIndex.load(ImageFolder.splitRoot(c.root(), Split.TEST), train.classNames(),
                         false, cache, threads, FolderIndex.listener(listener::note));
-                return new Streamed(train, val, test, c.channels(), c.height(), eval, s.interpolation(),
-                        choice.reason());
+                return new Streamed(train, val, test, c.channels(), eval, s.interpolation(), choice.reason());
             }
             return new InMemory(c, Datasets.forTraining(c, listener), choice.reason());
         }
@@ -163,16 +159,11 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     }
 
     /** A folder's image files, decoded per step. */
-    record Streamed(FolderIndex train, FolderIndex val, FolderIndex test, int channels, int size, EvalTransform eval,
+    record Streamed(FolderIndex train, FolderIndex val, FolderIndex test, int channels, EvalTransform eval,
             Resample.Filter interpolation, String storage) implements DataSource {
         @Override
         public List<String> classNames() {
             return train.classNames();
-        }
-
-        @Override
-        public EvalTransform evalTransform() {
-            return eval;
         }
 
         @Override
@@ -193,13 +184,13 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
 
         @Override
         public String augmentation(AugmentSettings augment) {
-            return augment.streamed(size, interpolation, eval).toString();
+            return augment.streamed(eval.size(), interpolation, eval).toString();
         }
 
         @Override
         public BatchSource train(Loading l) {
             return new StreamingLoader(new FolderSource(train), new StreamingLoader.Options(l.batchSize(), true, false,
-                    l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(size, interpolation, eval),
+                    l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(eval.size(), interpolation, eval),
                     l.layout(channels), l.onBadImage(), ImageReader.JpegDecoder.NATIVE), l.reports());
         }
 
@@ -213,16 +204,11 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     }
 
     /** WebDataset tar shards, read in order through a shuffle buffer. */
-    record Sharded(ShardSet train, ShardSet val, ShardSet test, int channels, int size, EvalTransform eval,
+    record Sharded(ShardSet train, ShardSet val, ShardSet test, int channels, EvalTransform eval,
             Resample.Filter interpolation) implements DataSource {
         @Override
         public List<String> classNames() {
             return train.classNames();
-        }
-
-        @Override
-        public EvalTransform evalTransform() {
-            return eval;
         }
 
         @Override
@@ -247,13 +233,13 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
 
         @Override
         public String augmentation(AugmentSettings augment) {
-            return augment.streamed(size, interpolation, eval).toString();
+            return augment.streamed(eval.size(), interpolation, eval).toString();
         }
 
         @Override
         public BatchSource train(Loading l) {
             return new ShardLoader(train, ShardLoader.Options.training(l.batchSize(), l.workers(), l.seed(),
-                    l.augment().streamed(size, interpolation, eval), l.layout(channels), l.onBadImage()),
+                    l.augment().streamed(eval.size(), interpolation, eval), l.layout(channels), l.onBadImage()),
                     l.reports());
         }
 

@@ -1,6 +1,7 @@
 package org.resnet4j.data;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,6 +91,9 @@ public final class Datasets {
                 return ImageFolder.load(dir, ImageFolder.classNames(classSource), c.channels(), c.height(), c.width(),
                         c.fit(), c.decodeThreads());
             default:
+                if (Files.exists(c.root()) && !Files.isDirectory(c.root())) {
+                    throw new DataFormatException(c.root() + ": a file where the data folder was expected (--data-dir)");
+                }
                 try {
                     return readOfficial(c, split);
                 } catch (NoSuchFileException missing) {

@@ -56,7 +56,7 @@ public final class ImageDecoder {
             throw new DataFormatException(name + ": unreadable image (" + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new DataFormatException(name + ": not an image in a readable format (PNG, JPEG, BMP or GIF)");
+            throw new NotAnImageException(name + ": not an image in a readable format (PNG, JPEG, BMP or GIF)");
         }
         return img;
     }

@@ -139,7 +139,7 @@ public record ImageHeader(Format format, int width, int height) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data, 0, length))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw new DataFormatException(name + ": not an image in a readable format (JPEG, PNG, BMP or GIF)");
+                throw new NotAnImageException(name + ": not an image in a readable format (JPEG, PNG, BMP or GIF)");
             }
             ImageReader r = readers.next();
             try {

@@ -37,9 +37,11 @@ public final class ImageLimits {
         maxPixels = Long.MAX_VALUE;
     }
 
-    /** Where the over-the-limit warnings go (standard error by default). */
-    public static void setWarnings(Consumer<String> sink) {
+    /** Where the over-the-limit warnings go (standard error by default); returns where they went before. */
+    public static Consumer<String> setWarnings(Consumer<String> sink) {
+        Consumer<String> previous = warnings;
         warnings = sink;
+        return previous;
     }
 
     /** Parses a limit as a command line gives it: a pixel count (underscores and commas allowed) or {@code none}. */

@@ -69,8 +69,13 @@ public final class Mnist {
                 + base + "[.gz] and its labels file, looked in " + candidates(root, fashion) + ")");
     }
 
-    private static Path file(Path dir, String base) throws NoSuchFileException {
+    private static Path file(Path dir, String base) throws IOException {
         Path plain = dir.resolve(base);
+        for (Path p : List.of(plain, dir.resolve(base + ".gz"))) {
+            if (Files.isDirectory(p)) {
+                throw new DataFormatException(p + ": a directory where an IDX file was expected");
+            }
+        }
         if (Files.isRegularFile(plain)) {
             return plain;
         }

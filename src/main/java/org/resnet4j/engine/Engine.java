@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
 public final class Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static volatile boolean started;
+    private static OneDnnCacheSizes.Outcome caches;
+    /** {@code -Dresnet4j.correctOneDnnCaches=false} leaves oneDNN's view of the caches as it is (for comparison). */
+    public static final String CORRECT_CACHES_PROPERTY = "resnet4j.correctOneDnnCaches";
 
     private Engine() {
     }
@@ -26,7 +29,12 @@ public final class Engine {
         }
     }
 
-    /** Loads libtorch (once per JVM) and sets the number of intra-op threads. */
+    /**
+     * Loads libtorch (once per JVM) and sets the number of intra-op threads. The first call also corrects what
+     * oneDNN knows of this processor's caches where it misreads them ({@link OneDnnCacheSizes}), turns NNPACK off
+     * (never chosen where oneDNN runs) and leaves the cores to libtorch's OpenMP
+     * threads ({@link ThreadPools}).
+     */
     public static synchronized void start(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -34,9 +42,34 @@ public final class Engine {
         if (!started) {
             loadNatives();
             started = true;
+            configureKernels();
             warnAboutAllocator();
         }
-        torch.set_num_threads(threads);
+        ThreadPools.use(threads);
+    }
+
+    /** What oneDNN knew of this processor's caches at start-up, and what was done about it. */
+    public static OneDnnCacheSizes.Outcome oneDnnCaches() {
+        start();
+        return caches;
+    }
+
+    private static void configureKernels() {
+        caches = Boolean.parseBoolean(System.getProperty(CORRECT_CACHES_PROPERTY, "true")) ? OneDnnCacheSizes.correct()
+                : OneDnnCacheSizes.uncorrected("-D" + CORRECT_CACHES_PROPERTY + "=false");
+        switch (caches.status()) {
+            case NOT_CORRECTED -> LOG.warn("{}: 1x1 convolutions run as matrix products and channels-last is limited to"
+                    + " basic-block nets, around oneDNN kernels that crash (SIGFPE) or compute wrong values when"
+                    + " planned for one-byte caches", caches.detail());
+            case CORRECTED -> LOG.debug("oneDNN: {}", caches.detail());
+            default -> LOG.debug("oneDNN caches: {}", caches.detail());
+        }
+        // libtorch 2.10 asks whether NNPACK initialises on every convolution it considers for NNPACK and prints a
+        // warning each time it cannot (machines whose caches are not reported). NNPACK needs a batch of 16 or more,
+        // where oneDNN is always chosen first, so with oneDNN present turning it off changes no kernel choice.
+        if (torch.hasMKLDNN()) {
+            torch.globalContext().setUserEnabledNNPACK(false);
+        }
     }
 
     public static int threads() {

@@ -13,15 +13,14 @@ public enum Layout {
     AUTO, NCHW, CHANNELS_LAST;
 
     /**
-     * Whether nets of this layout run channels-last with the same results as NCHW under libtorch 2.10's oneDNN
-     * (3.7.1). Planning oneDNN's brgemm kernels divides by a cache size that some virtual CPUs do not report: 1×1
-     * convolutions crash or compute wrong values (resnet4j runs them as matrix products instead, see
-     * model/Conv), the backward pass of bottleneck nets dies of SIGFPE, and ResNet-9's 64→128 transition gets wrong
-     * gradients with two threads. So only the basic-block nets without transitions, whose channels-last training is
-     * tested against NCHW, use it.
+     * Whether nets of this layout run channels-last with the same results as NCHW: all of them, unless the engine
+     * found oneDNN planning for one-byte caches that it could not correct ({@link Kernels#channelsLastEverywhere}).
+     * Then only the basic-block nets without transitions, whose channels-last training was tested equal to NCHW's
+     * under that condition (bottleneck nets crash, ResNet-9's 64→128 transition gets wrong gradients with two
+     * threads).
      */
     public static boolean supported(Architecture a) {
-        return a.block().expansion() == 1 && !a.transitions();
+        return Kernels.channelsLastEverywhere() || (a.block().expansion() == 1 && !a.transitions());
     }
 
     /**
@@ -44,8 +43,9 @@ public enum Layout {
             case NCHW -> false;
             case CHANNELS_LAST -> {
                 if (!supported(a)) {
-                    throw new IllegalArgumentException(a.name() + " cannot run channels-last: oneDNN 3.7.1 computes"
-                            + " some of its convolutions wrong or crashes in that layout (docs/engine-notes.md)");
+                    throw new IllegalArgumentException(a.name() + " cannot run channels-last here: libtorch's oneDNN"
+                            + " plans its kernels for one-byte caches on this processor, which it gets wrong or crashes"
+                            + " on in that layout (docs/engine-notes.md)");
                 }
                 yield true;
             }

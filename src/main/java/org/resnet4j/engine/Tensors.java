@@ -3,6 +3,7 @@ package org.resnet4j.engine;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.LongArrayRef;
@@ -76,6 +77,21 @@ public final class Tensors {
         }
         out.flip();
         return out;
+    }
+
+    /** The CRC32C of the bytes {@link #toBytes} would return, computed without copying them to the Java heap. */
+    public static int crc32c(Tensor t) {
+        Tensor c = t.contiguous();
+        long n = c.nbytes();
+        CRC32C crc = new CRC32C();
+        if (n > 0) {
+            BytePointer p = new BytePointer(c.data_ptr());
+            for (long at = 0; at < n; at += 1 << 30) {
+                long end = Math.min(n, at + (1 << 30));
+                crc.update(p.position(at).limit(end).capacity(end).asBuffer());
+            }
+        }
+        return (int) crc.getValue();
     }
 
     public static float[] toFloats(Tensor t) {

@@ -19,8 +19,6 @@ import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.InMemoryDataset;
 import org.resnet4j.data.Preprocessing;
-import org.resnet4j.data.image.ImageReader;
-import org.resnet4j.data.image.RgbImage;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.ModelLoader;
@@ -48,6 +46,11 @@ public final class Predictor {
     public record Prediction(List<Scored> top) {
         public Scored best() {
             return top.get(0);
+        }
+
+        /** The {@code k} most probable of these classes. */
+        public Prediction limit(int k) {
+            return k >= top.size() ? this : new Prediction(top.subList(0, k));
         }
     }
 
@@ -113,17 +116,42 @@ public final class Predictor {
 
     /** Predictions for a batch of images, in order. */
     public List<Prediction> predict(List<BufferedImage> images, int topK) {
+        List<byte[]> inputs = new ArrayList<>(images.size());
+        for (BufferedImage img : images) {
+            inputs.add(prepare(img));
+        }
+        return predictPrepared(inputs, topK);
+    }
+
+    /**
+     * One image converted, resized and fitted to this model's input (uint8, C×H×W) and nothing more, so that a batch
+     * waiting for its forward pass holds a few kilobytes per image whatever size the files were.
+     */
+    public byte[] prepare(BufferedImage image) {
+        Preprocessing p = preprocessing;
+        byte[] record = new byte[inputBytes()];
+        ImageDecoder.toRecord(image, p.channels(), p.height(), p.width(), p.fit(), record, 0);
+        return record;
+    }
+
+    /** The length of a {@link #prepare prepared} image. */
+    public int inputBytes() {
+        return preprocessing.channels() * preprocessing.height() * preprocessing.width();
+    }
+
+    /** Predictions for {@link #prepare prepared} images, in order, from one forward pass. */
+    public List<Prediction> predictPrepared(List<byte[]> inputs, int topK) {
         if (topK < 1) {
             throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
         }
         int k = Math.min(topK, classNames.size());
         List<Prediction> out = new ArrayList<>();
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor probs = torch.softmax(net.forward(batch(images)), 1);
+            Tensor probs = torch.softmax(net.forward(batch(inputs)), 1);
             T_TensorTensor_T top = torch.topk(probs, k);
             float[] p = Tensors.toFloats(top.get0());
             long[] idx = Tensors.toLongs(top.get1());
-            for (int i = 0; i < images.size(); i++) {
+            for (int i = 0; i < inputs.size(); i++) {
                 List<Scored> scored = new ArrayList<>();
                 for (int j = 0; j < k; j++) {
                     int c = (int) idx[i * k + j];
@@ -138,7 +166,7 @@ public final class Predictor {
     /** The penultimate-layer features of each image: [images][{@link ResNet#featureCount()}]. */
     public float[][] features(List<BufferedImage> images) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            return rows(net.features(batch(images)), images.size());
+            return rows(net.features(batch(images.stream().map(this::prepare).toList())), images.size());
         }
     }
 
@@ -160,24 +188,6 @@ public final class Predictor {
         }
     }
 
-    /** An RGB image as a channel-major record: RGB, or PIL's ITU-R 601 luma for one channel. */
-    private static void toRecord(RgbImage img, int channels, byte[] out, int offset) {
-        byte[] px = img.data();
-        int plane = img.width() * img.height();
-        for (int o = 0; o < plane; o++) {
-            int r = px[o * 3] & 0xff;
-            int g = px[o * 3 + 1] & 0xff;
-            int b = px[o * 3 + 2] & 0xff;
-            if (channels == 1) {
-                out[offset + o] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
-            } else {
-                out[offset + o] = (byte) r;
-                out[offset + plane + o] = (byte) g;
-                out[offset + 2 * plane + o] = (byte) b;
-            }
-        }
-    }
-
     private float[][] rows(Tensor features, int n) {
         float[] flat = Tensors.toFloats(features);
         int f = (int) net.featureCount();
@@ -188,27 +198,22 @@ public final class Predictor {
         return out;
     }
 
-    /**
-     * Decodes, converts and normalises images into one input tensor (in the caller's scope): through the weights'
-     * evaluation transform (torchvision's Resize + CenterCrop) when they record one, else fitted to the input size.
-     */
-    private Tensor batch(List<BufferedImage> images) {
+    /** Normalises prepared images into one input tensor (in the caller's scope). */
+    private Tensor batch(List<byte[]> inputs) {
         Preprocessing p = preprocessing;
-        int h = p.eval() != null ? p.eval().cropSize() : p.height();
-        int w = p.eval() != null ? p.eval().cropSize() : p.width();
-        int record = p.channels() * h * w;
-        byte[] pixels = new byte[images.size() * record];
-        for (int i = 0; i < images.size(); i++) {
-            if (p.eval() != null) {
-                RgbImage img = p.eval().resizeAndCrop(ImageReader.fromBufferedImage(images.get(i), new RgbImage()),
-                        new RgbImage());
-                toRecord(img, p.channels(), pixels, i * record);
-            } else {
-                ImageDecoder.toRecord(images.get(i), p.channels(), p.height(), p.width(), p.fit(), pixels, i * record);
+        int record = inputBytes();
+        byte[] pixels = new byte[inputs.size() * record];
+        for (int i = 0; i < inputs.size(); i++) {
+            byte[] in = inputs.get(i);
+            if (in.length != record) {
+                throw new IllegalArgumentException("a prepared image for this model has " + record + " bytes ("
+                        + p.channels() + "x" + p.height() + "x" + p.width() + "), not " + in.length);
             }
+            System.arraycopy(in, 0, pixels, i * record, record);
         }
-        InMemoryDataset d = new InMemoryDataset(pixels, new int[images.size()], p.channels(), h, w, classNames);
-        int[] order = new int[images.size()];
+        InMemoryDataset d = new InMemoryDataset(pixels, new int[inputs.size()], p.channels(), p.height(), p.width(),
+                classNames);
+        int[] order = new int[inputs.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }

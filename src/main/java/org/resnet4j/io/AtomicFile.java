@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file so that a reader, or a crash at any moment, sees either the old content or the complete new one:
- * write a temporary file beside it, flush it to disk, rename it over the target.
+ * write a temporary file beside it, flush it to disk, rename it over the target. The previous content can be kept
+ * under a second name ({@code last.ckpt} becoming {@code last.prev.ckpt}), with the target there at every moment.
  */
 public final class AtomicFile {
     /** Fills the channel; the channel is flushed and closed by {@link AtomicFile}. */
@@ -26,6 +28,19 @@ public final class AtomicFile {
     }
 
     public static void write(Path target, Writer writer) throws IOException {
+        write(target, null, writer);
+    }
+
+    /**
+     * Writes {@code target} atomically and, when {@code previous} is not null and the target exists, keeps what it
+     * held as {@code previous} (replacing that). The old content is hard-linked to its new name before the new file
+     * is renamed over the target, so a crash at any moment leaves the target whole; where the file system has no
+     * hard links, the old file is renamed instead and for a moment only {@code previous} exists.
+     */
+    public static void write(Path target, Path previous, Writer writer) throws IOException {
+        if (Files.isDirectory(target)) {
+            throw new FileSystemException(target.toString(), null, "a directory where a file was expected");
+        }
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         removeLeftovers(dir, target.getFileName().toString());
@@ -36,16 +51,40 @@ public final class AtomicFile {
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 writer.write(ch);
+                PausePoints.reach("unsynced", target);
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            PausePoints.reach("synced", target);
+            if (previous != null && Files.exists(target)) {
+                keepAs(target, previous);
+                PausePoints.reach("rotated", target);
             }
+            move(tmp, target);
+            PausePoints.reach("replaced", target);
             syncDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void keepAs(Path target, Path previous) throws IOException {
+        Path link = previous.resolveSibling("." + previous.getFileName() + ".link.tmp");
+        Files.deleteIfExists(link);
+        try {
+            Files.createLink(link, target);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.deleteIfExists(link);
+            move(target, previous);
+            return;
+        }
+        move(link, previous);
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

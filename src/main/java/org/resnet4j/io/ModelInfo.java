@@ -1,8 +1,8 @@
 package org.resnet4j.io;
 
+import java.util.Arrays;
 import java.util.List;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -10,8 +10,6 @@ import org.resnet4j.config.ConfigJson;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
-import org.resnet4j.data.image.Resample;
-import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shortcut;
@@ -23,6 +21,8 @@ import org.resnet4j.model.Shortcut;
 public record ModelInfo(ModelOptions options, List<String> classNames, Preprocessing preprocessing) {
     /** Metadata key of the description in safetensors files written by resnet4j. */
     public static final String KEY = "resnet4j.model";
+    /** The largest input side a description may give (a ResNet trained on 8192² images is already far out). */
+    public static final int MAX_SIDE = 8192;
 
     public ModelInfo {
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
@@ -32,10 +32,8 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         Input input = null;
         if (preprocessing != null) {
             Preprocessing p = preprocessing;
-            EvalTransform t = p.eval();
             input = new Input(p.dataset(), new int[] {p.channels(), p.height(), p.width()}, p.fit(),
-                    p.normalization().mean(), p.normalization().std(), t == null ? null : t.resizeSize(),
-                    t == null ? null : t.cropSize(), t == null ? null : t.interpolation());
+                    p.normalization().mean(), p.normalization().std());
         }
         ModelOptions o = options;
         try {
@@ -63,9 +61,17 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
             Preprocessing p = null;
             if (s.input() != null) {
                 Input in = s.input();
+                int[] shape = in.shape();
+                if (shape[0] < 1 || shape[0] > ModelOptions.MAX_IN_CHANNELS || shape[1] < 1 || shape[1] > MAX_SIDE
+                        || shape[2] < 1 || shape[2] > MAX_SIDE) {
+                    throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " is not 1.."
+                            + ModelOptions.MAX_IN_CHANNELS + " channels of 1.." + MAX_SIDE + " pixels a side");
+                }
+                if (in.mean().length != shape[0] || in.std().length != shape[0]) {
+                    throw new IllegalArgumentException("the normalisation needs one mean and std per input channel");
+                }
                 p = new Preprocessing(in.dataset(), in.shape()[0], in.shape()[1], in.shape()[2], in.fit(),
-                        new Normalization(in.mean(), in.std()), in.evalResize() == null ? null
-                        : new EvalTransform(in.evalResize(), in.evalCrop(), in.interpolation(), false));
+                        new Normalization(in.mean(), in.std()));
             }
             return new ModelInfo(o, s.classNames(), p);
         } catch (IllegalArgumentException e) {
@@ -83,18 +89,11 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         }
     }
 
-    /** The evaluation transform's fields are absent in files written before resnet4j recorded it. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std,
-            Integer evalResize, Integer evalCrop, Resample.Filter interpolation) {
+    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std) {
         Input {
             if (dataset == null || fit == null || shape == null || shape.length != 3 || mean == null || std == null) {
                 throw new IllegalArgumentException("the input description lacks the dataset, shape, fit or"
                         + " normalisation");
-            }
-            if ((evalResize == null) != (evalCrop == null) || (evalResize != null && interpolation == null)) {
-                throw new IllegalArgumentException("the evaluation transform needs its resize, crop and"
-                        + " interpolation");
             }
         }
     }

@@ -46,7 +46,12 @@ public final class ModelLoader {
         } else if (name == null) {
             throw new WeightsFormatException(path + " does not say which model it holds; name it with --model");
         } else {
-            options = inferOptions(ModelOptions.of(name), file.tensors());
+            ModelOptions base = ModelOptions.of(name);
+            try {
+                options = inferOptions(base, file.tensors());
+            } catch (IllegalArgumentException e) {
+                throw new WeightsFormatException(path + ": " + e.getMessage() + ", as its weights' shapes say", e);
+            }
         }
         ResNet net = ResNets.create(options);
         StateDict.load(net, file.tensors(), true);
@@ -62,11 +67,11 @@ public final class ModelLoader {
         ModelOptions o = base;
         Tensor fc = tensors.get("fc.weight");
         if (fc != null && fc.dim() == 2) {
-            o = o.withClasses((int) fc.size(0));
+            o = o.withClasses(count(fc.size(0)));
         }
         Tensor conv1 = tensors.get("conv1.weight");
         if (conv1 != null && conv1.dim() == 4) {
-            o = o.withInChannels((int) conv1.size(1));
+            o = o.withInChannels(count(conv1.size(1)));
         }
         // an option-A net has no projection weights; any "<name>.0.weight" under a block means option B
         String marker = "." + o.architecture().shortcutName() + ".0.weight";
@@ -74,5 +79,10 @@ public final class ModelLoader {
             o = o.withShortcut(Shortcut.B);
         }
         return o;
+    }
+
+    /** A count read off a shape; values beyond an int are left for the options' own bounds to refuse. */
+    private static int count(long size) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, size));
     }
 }

@@ -126,21 +126,26 @@ public final class SafeTensors {
         }
         long[] shape = new long[v.get("shape").size()];
         long numel = 1;
+        long extent = 1; // the product of the sizes with zeros counted as ones: libtorch's strides, which must fit too
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = v.get("shape").get(i);
-            if (!d.canConvertToLong() || d.asLong() < 0) {
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
                 throw new WeightsFormatException(where + "bad shape " + v.get("shape"));
             }
             shape[i] = d.asLong();
             try {
                 numel = Math.multiplyExact(numel, shape[i]);
+                extent = Math.multiplyExact(extent, Math.max(1, shape[i]));
+                Math.multiplyExact(extent, (long) dtype.bytes());
             } catch (ArithmeticException e) {
                 throw new WeightsFormatException(where + "shape " + v.get("shape") + " is too large");
             }
         }
-        long begin = v.get("data_offsets").get(0).asLong(-1);
-        long end = v.get("data_offsets").get(1).asLong(-1);
-        if (begin < 0 || end < begin || numel > Long.MAX_VALUE / dtype.bytes() || end - begin != numel * dtype.bytes()) {
+        JsonNode b = v.get("data_offsets").get(0);
+        JsonNode e = v.get("data_offsets").get(1);
+        long begin = b.isIntegralNumber() && b.canConvertToLong() ? b.asLong() : -1;
+        long end = e.isIntegralNumber() && e.canConvertToLong() ? e.asLong() : -1;
+        if (begin < 0 || end < begin || end - begin != numel * dtype.bytes()) {
             throw new WeightsFormatException(where + "data_offsets " + v.get("data_offsets") + " do not hold "
                     + Arrays.toString(shape) + " of " + dtype);
         }
@@ -171,6 +176,12 @@ public final class SafeTensors {
 
     /** Writes {@code tensors} (in their map order) atomically; an existing file is replaced only on success. */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(path, null, tensors, metadata);
+    }
+
+    /** As {@link #write(Path, Map, Map)}, keeping the file's previous content as {@code previous} (see AtomicFile). */
+    public static void write(Path path, Path previous, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject(METADATA);
@@ -199,8 +210,9 @@ public final class SafeTensors {
             head.put((byte) ' ');
         }
         head.flip();
-        AtomicFile.write(path, ch -> {
+        AtomicFile.write(path, previous, ch -> {
             writeFully(ch, head);
+            PausePoints.reach("header", path);
             for (ByteBuffer b : data) {
                 writeFully(ch, b);
             }

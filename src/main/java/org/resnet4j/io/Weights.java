@@ -60,7 +60,8 @@ public final class Weights {
             if (!CheckpointFormat.isCheckpoint(f)) {
                 return f;
             }
-            CheckpointFormat.record(path, f); // refuses versions this resnet4j cannot read
+            // refuses versions this resnet4j cannot read, and damaged files
+            CheckpointFormat.verify(path, f, CheckpointFormat.record(path, f));
             return new TensorFile(CheckpointFormat.modelTensors(f), f.metadata());
         }
         if (TorchSaveReader.looksLike(path)) {

@@ -1,5 +1,6 @@
 package org.resnet4j.model;
 
+
 /**
  * One row of the variant table: everything that tells one ResNet from another, before per-run options.
  *

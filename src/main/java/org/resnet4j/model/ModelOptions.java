@@ -7,13 +7,19 @@ package org.resnet4j.model;
 public record ModelOptions(String name, int inChannels, int numClasses, Shortcut shortcut, boolean zeroInitResidual,
         InitScheme init) {
 
+    /** Bounds that keep a model buildable: a classifier of a million classes, inputs of a thousand channels. */
+    public static final int MAX_CLASSES = 1 << 20;
+    public static final int MAX_IN_CHANNELS = 1024;
+
     public ModelOptions {
         Variants.get(name);
-        if (inChannels < 1) {
-            throw new IllegalArgumentException("input channels must be at least 1, got " + inChannels);
+        if (inChannels < 1 || inChannels > MAX_IN_CHANNELS) {
+            throw new IllegalArgumentException("input channels must be in 1.." + MAX_IN_CHANNELS + ", got "
+                    + inChannels);
         }
-        if (numClasses < 1) {
-            throw new IllegalArgumentException("number of classes must be at least 1, got " + numClasses);
+        if (numClasses < 1 || numClasses > MAX_CLASSES) {
+            throw new IllegalArgumentException("number of classes must be in 1.." + MAX_CLASSES + ", got "
+                    + numClasses);
         }
         if (zeroInitResidual && shortcut == Shortcut.NONE) {
             throw new IllegalArgumentException("zero-init of the residual branch would zero every block of a plain"

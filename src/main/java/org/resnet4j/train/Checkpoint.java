@@ -33,8 +33,11 @@ import org.resnet4j.model.ResNet;
 public record Checkpoint(TrainConfig config, TrainState state, List<String> classNames, Preprocessing preprocessing) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A checkpoint read back: its record, the model's state dict and the optimiser's state. */
-    public record Contents(Checkpoint checkpoint, Map<String, Tensor> model, byte[] optimizer) {
+    /**
+     * A checkpoint read back: its record, the model's state dict and the optimiser's state; {@code verified} is false
+     * for checkpoints written before resnet4j kept checksums (nothing could be checked).
+     */
+    public record Contents(Checkpoint checkpoint, Map<String, Tensor> model, byte[] optimizer, boolean verified) {
         public TrainConfig config() {
             return checkpoint.config();
         }
@@ -45,6 +48,15 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
     }
 
     public static void write(Path path, Checkpoint c, ResNet net, byte[] optimizerState) throws IOException {
+        write(path, null, c, net, optimizerState);
+    }
+
+    /**
+     * Writes the checkpoint atomically with a checksum of every tensor; with {@code previous} not null, the file
+     * {@code path} held is kept under that name.
+     */
+    public static void write(Path path, Path previous, Checkpoint c, ResNet net, byte[] optimizerState)
+            throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         StateDict.of(net).forEach((k, v) -> tensors.put(CheckpointFormat.MODEL_PREFIX + k, v));
         tensors.put(CheckpointFormat.OPTIMIZER, Tensors.fromBytes(ByteBuffer.wrap(optimizerState), ScalarType.Byte,
@@ -53,11 +65,9 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
         meta.put("format", CheckpointFormat.VERSION);
         meta.set("config", c.config() == null ? null : JSON.readTree(c.config().toJson()));
         meta.set("state", JSON.valueToTree(c.state()));
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("format", "pt");
-        metadata.put(ModelInfo.KEY, new ModelInfo(net.options(), c.classNames(), c.preprocessing()).toJson());
-        metadata.put(CheckpointFormat.KEY, meta.toString());
-        SafeTensors.write(path, tensors, metadata);
+        CheckpointFormat.addChecksums(meta, tensors);
+        SafeTensors.write(path, previous, tensors, CheckpointFormat.metadata(
+                new ModelInfo(net.options(), c.classNames(), c.preprocessing()).toJson(), meta.toString()));
     }
 
     /** The training configuration recorded in a checkpoint, or null when the file is not one or records none. */
@@ -72,9 +82,11 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
         return config(path, CheckpointFormat.record(path, new TensorFile(Map.of(), metadata)));
     }
 
+    /** Reads a checkpoint, checking it against its checksums. */
     public static Contents read(Path path) throws IOException {
         TensorFile f = SafeTensors.read(path);
         JsonNode meta = CheckpointFormat.record(path, f);
+        boolean verified = CheckpointFormat.verify(path, f, meta);
         TrainState state;
         try {
             state = JSON.treeToValue(meta.path("state"), TrainState.class);
@@ -91,7 +103,7 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
             throw new WeightsFormatException(path + ": checkpoint lacks the optimizer state");
         }
         return new Contents(new Checkpoint(config(path, meta), state, info.classNames(), info.preprocessing()),
-                CheckpointFormat.modelTensors(f), Tensors.toBytes(opt).array());
+                CheckpointFormat.modelTensors(f), Tensors.toBytes(opt).array(), verified);
     }
 
     private static TrainConfig config(Path path, JsonNode meta) throws WeightsFormatException {

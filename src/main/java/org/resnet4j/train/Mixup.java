@@ -78,8 +78,8 @@ public record Mixup(double mixupAlpha, double cutmixAlpha, double prob, double s
     }
 
     /**
-     * Mixes the batch of step {@code step} in place ({@code images} [N, C, H, W], float) and returns it with its
-     * soft targets.
+     * Mixes the batch of step {@code step} ({@code images} [N, C, H, W], float; left as it is) and returns the mixed
+     * images with their soft targets.
      */
     public Mixed apply(Tensor images, Tensor labels, long step) {
         SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
@@ -89,6 +89,7 @@ public record Mixup(double mixupAlpha, double cutmixAlpha, double prob, double s
             try (NoGradGuard guard = new NoGradGuard()) {
                 Tensor flipped = images.flip(0);
                 if (p.cutmix()) {
+                    images = images.clone(); // the loader's batch stays as it was
                     int h = (int) images.size(2);
                     int w = (int) images.size(3);
                     Box b = box(h, w, lam, rng.nextInt(h), rng.nextInt(w));
@@ -98,7 +99,7 @@ public record Mixup(double mixupAlpha, double cutmixAlpha, double prob, double s
                                 .copy_(flipped.narrow(2, b.yl(), b.yh() - b.yl()).narrow(3, b.xl(), b.xh() - b.xl()));
                     }
                 } else {
-                    images.mul_(new Scalar(lam)).add_(flipped.mul_(new Scalar(1 - lam)));
+                    images = images.mul(new Scalar(lam)).add_(flipped.mul_(new Scalar(1 - lam)));
                 }
             }
         }

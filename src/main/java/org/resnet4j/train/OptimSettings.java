@@ -15,6 +15,8 @@ public record OptimSettings(
         @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9",
                 description = "SGD momentum (default ${DEFAULT-VALUE})") double momentum,
         @Option(names = "--nesterov", description = "Nesterov momentum") boolean nesterov,
+        @Option(names = "--dampening", paramLabel = "D", defaultValue = "0",
+                description = "SGD dampening of the momentum (default ${DEFAULT-VALUE})") double dampening,
         @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "5e-4",
                 description = "weight decay (default ${DEFAULT-VALUE})") double weightDecay,
         @Option(names = "--no-decay-bn-bias",
@@ -82,7 +84,9 @@ public record OptimSettings(
     public OptimSettings {
         require(lr > 0 && Double.isFinite(lr), "--lr must be positive, got " + lr);
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        require(!nesterov || momentum > 0, "Nesterov momentum needs --momentum > 0");
+        require(!nesterov || momentum > 0 && dampening == 0, "Nesterov momentum needs --momentum > 0 and no"
+                + " --dampening");
+        require(dampening >= 0 && dampening <= 1, "--dampening must be in [0, 1], got " + dampening);
         require(weightDecay >= 0, "--weight-decay cannot be negative, got " + weightDecay);
         require(eps > 0, "--eps must be positive, got " + eps);
         require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got "
@@ -111,7 +115,8 @@ public record OptimSettings(
     /** A one-line description, for logs. */
     public String describe() {
         String opt = optimizer == Kind.SGD
-                ? String.format(Locale.ROOT, "SGD lr %s momentum %s%s", lr, momentum, nesterov ? " (Nesterov)" : "")
+                ? String.format(Locale.ROOT, "SGD lr %s momentum %s%s%s", lr, momentum,
+                        dampening > 0 ? " dampening " + dampening : "", nesterov ? " (Nesterov)" : "")
                 : String.format(Locale.ROOT, "AdamW lr %s betas (%s, %s)", lr, betas.beta1(), betas.beta2());
         return opt + " weight decay " + weightDecay + (noDecayBnBias ? " (not on BN and biases)" : "")
                 + (labelSmoothing > 0 ? ", label smoothing " + labelSmoothing : "")

@@ -37,17 +37,23 @@ public final class Optimizers {
     /** An optimiser over one first group, at {@code lrScale} times the configured rate. */
     static Optimizer create(TensorVector params, OptimSettings c, double weightDecay, double lrScale) {
         return c.optimizer() == OptimSettings.Kind.ADAMW ? new AdamW(params, adamW(c, weightDecay, lrScale))
-                : new SGD(params, sgd(c.lr() * lrScale, c.momentum(), c.nesterov(), weightDecay));
+                : new SGD(params, sgd(c, weightDecay, lrScale));
     }
 
     static OptimizerOptions options(OptimSettings c, double weightDecay, double lrScale) {
         return c.optimizer() == OptimSettings.Kind.ADAMW ? adamW(c, weightDecay, lrScale)
-                : sgd(c.lr() * lrScale, c.momentum(), c.nesterov(), weightDecay);
+                : sgd(c, weightDecay, lrScale);
     }
 
     /** Plain SGD over every parameter, as {@code torch.optim.SGD(model.parameters(), lr, momentum, weight_decay)}. */
     public static Optimizer sgd(ResNet net, double lr, double momentum, double weightDecay) {
         return new SGD(net.parameters(), sgd(lr, momentum, false, weightDecay));
+    }
+
+    private static SGDOptions sgd(OptimSettings c, double weightDecay, double lrScale) {
+        SGDOptions o = sgd(c.lr() * lrScale, c.momentum(), c.nesterov(), weightDecay);
+        o.dampening().put(c.dampening());
+        return o;
     }
 
     private static SGDOptions sgd(double lr, double momentum, boolean nesterov, double weightDecay) {

@@ -19,14 +19,18 @@ import org.resnet4j.io.AtomicFile;
 
 /**
  * A run's folder: {@code config.json}, {@code metrics.csv} (one row per epoch), the {@code last.ckpt} and
- * {@code best.ckpt} checkpoints and {@code train.log}. Files are replaced atomically, so a crash at any moment
- * leaves each one whole.
+ * {@code best.ckpt} checkpoints, the previous {@code last.ckpt} as {@code last.prev.ckpt}, and {@code train.log}.
+ * Files are replaced atomically, so a crash at any moment leaves each one whole.
  */
 public final class RunDirectory {
     public static final String CONFIG = "config.json";
     public static final String METRICS = "metrics.csv";
     public static final String LAST = "last.ckpt";
     public static final String BEST = "best.ckpt";
+    /** What last.ckpt held before its latest save, to fall back on should last.ckpt be damaged. */
+    public static final String LAST_PREV = "last.prev.ckpt";
+    /** The checkpoints a run may continue from, newest first when all are whole. */
+    public static final List<String> CHECKPOINTS = List.of(LAST, LAST_PREV, BEST);
     public static final String LOG = "train.log";
     /** The test-set confusion matrix of the best epoch so far. */
     public static final String CONFUSION = "confusion.json";
@@ -41,14 +45,15 @@ public final class RunDirectory {
     }
 
     /**
-     * A folder for a new run. One that holds a run's results (metrics or a checkpoint) is refused, so no run is ever
-     * overwritten; one whose run never finished an epoch (only its configuration and log) is started afresh.
+     * A folder for a new run. One that holds a checkpoint is refused, so no run that can be continued is ever
+     * overwritten; one whose run stopped before its first checkpoint (a crash, a full disk) is started afresh, its
+     * log continued.
      */
     public static RunDirectory create(Path root) throws IOException {
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new IOException(root + " exists and is not a folder");
         }
-        for (String f : List.of(METRICS, LAST, BEST)) {
+        for (String f : CHECKPOINTS) {
             if (Files.exists(root.resolve(f))) {
                 throw new IllegalArgumentException(root + " already holds a run (" + f + "); continue it with --resume "
                         + root + " or choose another --out");
@@ -58,16 +63,44 @@ public final class RunDirectory {
         return new RunDirectory(root);
     }
 
-    /** The folder of a run to continue; it must hold {@code last.ckpt}. */
+    /**
+     * A note when {@code root} holds what a run left before its first checkpoint (which {@link #create} starts
+     * afresh), or null.
+     */
+    public static String leftovers(Path root) {
+        if (!Files.isRegularFile(root.resolve(METRICS)) && !Files.isRegularFile(root.resolve(CONFIG))) {
+            return null;
+        }
+        return root + " held a run that stopped before its first checkpoint; starting it afresh here (train.log"
+                + " goes on, metrics.csv and config.json are replaced)";
+    }
+
+    /** The folder of a run to continue (which may hold no checkpoint yet: see {@link #hasCheckpoint}). */
     public static RunDirectory existing(Path root) throws IOException {
         if (!Files.isDirectory(root)) {
-            throw new NoSuchFileException(root.toString(), null, "no such run folder");
-        }
-        if (!Files.isRegularFile(root.resolve(LAST))) {
-            throw new NoSuchFileException(root.resolve(LAST).toString(), null, "no checkpoint to resume from (the run"
-                    + " never finished an epoch; start it again with --out " + root + ")");
+            throw new NoSuchFileException(root.toString(), null, Files.exists(root)
+                    ? "not a run folder (a file)" : "no such run folder");
         }
         return new RunDirectory(root);
+    }
+
+    /** Whether any checkpoint lies in the folder (whole or not). */
+    public boolean hasCheckpoint() {
+        return CHECKPOINTS.stream().anyMatch(f -> Files.exists(path(f)));
+    }
+
+    /** The configuration the run recorded in config.json. */
+    public TrainConfig readConfig() throws IOException {
+        Path p = path(CONFIG);
+        if (!Files.isRegularFile(p)) {
+            throw new NoSuchFileException(root.toString(), null, "not a run folder (no checkpoint and no "
+                    + CONFIG + ")");
+        }
+        try {
+            return TrainConfig.fromJson(Files.readString(p));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(p + ": " + e.getMessage(), e);
+        }
     }
 
     /** Removes the folder of a run that failed to start (it holds at most the log). */

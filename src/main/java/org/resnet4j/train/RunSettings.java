@@ -39,8 +39,10 @@ public record RunSettings(
         @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
                 description = "also save last.ckpt every N steps within an epoch (default 0: at epoch ends only)")
         long checkpointEvery,
-        @Option(names = "--no-tensorboard", negatable = true, defaultValue = "true",
-                description = "write TensorBoard event files into the run folder (default on)") boolean tensorboard) {
+        @Option(names = "--on-nonfinite", paramLabel = "stop|skip", defaultValue = "stop",
+                description = "at a NaN or infinite loss, gradient or BatchNorm statistic: stop, keeping the last good"
+                        + " checkpoint (default), or skip the step without updating (counted and reported)")
+        OnNonFinite onNonfinite) {
 
     public RunSettings {
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);

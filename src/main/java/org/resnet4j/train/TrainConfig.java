@@ -38,9 +38,12 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
             AugmentSettings.class, ImageInputSettings.class, OptimSettings.class, ScheduleSettings.class,
             RunSettings.class, EngineSettings.class);
 
-    /** What a resumed run may change: how long and on what resources it runs, and where the data lies. */
+    /**
+     * What a resumed run may change: how long and on what resources it runs, where the data lies, how images are
+     * bounded, and what it does at a non-finite step (a run that diverged may go on skipping such steps).
+     */
     public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "dataWorkers", "dataDir",
-            "maxImagePixels", "onBadImage");
+            "maxImagePixels", "onBadImage", "onNonfinite");
 
     public TrainConfig {
         OptimSettings.require(schedule.minLr() < optim.lr(), "--min-lr (" + schedule.minLr()

@@ -3,9 +3,9 @@ package org.resnet4j.train;
 import java.nio.file.Path;
 import java.util.List;
 
-/** How a run ended, where it lies, and its per-epoch metrics. */
+/** How a run ended, where it lies, its per-epoch metrics, and the steps it skipped for non-finite values. */
 public record TrainResult(Status status, Path runDirectory, List<MetricsRow> history, double bestAccuracy,
-        int bestEpoch, long steps) {
+        int bestEpoch, long steps, long skippedSteps) {
 
     public enum Status {
         /** All epochs done. */

@@ -26,6 +26,7 @@ import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
+import org.resnet4j.io.WeightsFormatException;
 import org.resnet4j.io.WeightsMismatchException;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
@@ -39,14 +40,23 @@ public final class TrainSetup {
     private TrainSetup() {
     }
 
-    /** Starts a new run of {@code config} in {@code out}, which must not hold one already. */
+    /**
+     * Starts a new run of {@code config} in {@code out}, which must not hold a checkpoint (what a run left before its
+     * first one is started afresh).
+     */
     public static Trainer start(TrainConfig config, Path out, TrainListener listener) throws IOException {
+        String leftovers = RunDirectory.leftovers(out);
+        return start(config, out, listener, leftovers == null ? List.of() : List.of(leftovers));
+    }
+
+    private static Trainer start(TrainConfig config, Path out, TrainListener listener, List<String> notes)
+            throws IOException {
         TrainConfig c = config.run().seed() != null ? config
                 : config.withSeed(new SecureRandom().nextLong() & ((1L << 53) - 1)); // recorded, so it can repeat
         boolean existed = Files.exists(out);
         RunDirectory dir = RunDirectory.create(out);
         try {
-            TrainParts parts = assemble(c, null, listener);
+            TrainParts parts = assemble(c, null, listener, notes);
             dir.writeConfig(parts.config());
             return new Trainer(parts, dir, new TrainState(), listener);
         } catch (IOException | RuntimeException e) {
@@ -58,45 +68,111 @@ public final class TrainSetup {
     }
 
     /**
-     * Continues the run in {@code runDir} from its last checkpoint. {@code change} may change how long and on what
-     * resources it runs ({@link TrainConfig#RESOURCES}); the recipe itself stays as recorded, and the number of
-     * epochs can change only where the schedule's shape does not depend on it.
+     * Continues the run in {@code runDir} from its newest intact checkpoint: last.ckpt, or when that is damaged or
+     * holds non-finite values, the newer of last.prev.ckpt and best.ckpt (with a note). A run that stopped before its
+     * first checkpoint starts over from the beginning with its recorded configuration. {@code change} may change how
+     * long and on what resources it runs ({@link TrainConfig#RESOURCES}); the recipe itself stays as recorded, and
+     * the number of epochs can change only where the schedule's shape does not depend on it.
      */
     public static Trainer resume(Path runDir, TrainListener listener, UnaryOperator<TrainConfig> change)
             throws IOException {
         RunDirectory dir = RunDirectory.existing(runDir);
-        Checkpoint.Contents c = Checkpoint.read(dir.path(RunDirectory.LAST));
+        List<String> notes = new ArrayList<>();
+        if (!dir.hasCheckpoint()) {
+            TrainConfig recorded = dir.readConfig();
+            TrainConfig changed = checkedChange(recorded, change.apply(recorded), dir, 0);
+            notes.add(runDir + " holds no checkpoint (the run stopped before its first one): starting it over from the"
+                    + " beginning with its recorded settings");
+            return start(changed, runDir, listener, notes);
+        }
+        Found from = newestIntact(dir, notes);
+        Checkpoint.Contents c = from.contents();
         TrainConfig recorded = c.config();
         if (recorded == null) {
-            throw new IllegalArgumentException(dir.path(RunDirectory.LAST) + " records no configuration (a run"
-                    + " assembled in Java); resume it with the same parts through new Trainer(...)");
+            throw new IllegalArgumentException(from.path() + " records no configuration (a run assembled in Java);"
+                    + " resume it with the same parts through new Trainer(...)");
         }
-        TrainConfig changed = change.apply(recorded);
+        TrainConfig changed = checkedChange(recorded, change.apply(recorded), dir, c.state().history.size());
+        TrainParts parts = assemble(changed, c, listener, notes);
+        dir.writeConfig(parts.config());
+        return new Trainer(parts, dir, c.state(), listener).resumedFrom(from.path());
+    }
+
+    /** {@code changed} after checking that it changes only what a resumed run may change. */
+    private static TrainConfig checkedChange(TrainConfig recorded, TrainConfig changed, RunDirectory dir, int done) {
         List<String> recipe = recorded.differences(changed, TrainConfig.RESOURCES);
         if (!recipe.isEmpty()) {
             throw new IllegalArgumentException("a resumed run keeps its recipe, so " + String.join(", ", recipe)
-                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers and --data-dir can (see "
-                    + dir.path(RunDirectory.CONFIG) + ")");
+                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers, --data-dir,"
+                    + " --max-image-pixels, --on-bad-image and --on-nonfinite can (see " + dir.path(RunDirectory.CONFIG)
+                    + ")");
         }
         int epochs = changed.run().epochs();
         if (epochs != recorded.run().epochs() && recorded.schedule().schedule().dependsOnLength()) {
             throw new IllegalArgumentException("--epochs cannot change on resume with the "
                     + recorded.schedule().schedule() + " schedule: its shape depends on the run's length");
         }
-        int done = c.state().history.size();
         if (epochs < done) {
             throw new IllegalArgumentException("the run has already finished " + done + " epochs; --epochs " + epochs
                     + " is fewer");
         }
-        TrainParts parts = assemble(changed, c, listener);
-        dir.writeConfig(parts.config());
-        return new Trainer(parts, dir, c.state(), listener);
+        return changed;
+    }
+
+    private record Found(Path path, Checkpoint.Contents contents) {
+    }
+
+    /**
+     * The newest checkpoint of the run that reads back as written (its checksums match) and holds finite values only;
+     * each one passed over adds a note.
+     */
+    private static Found newestIntact(RunDirectory dir, List<String> notes) throws IOException {
+        List<String> problems = new ArrayList<>();
+        Found found = null;
+        for (String name : RunDirectory.CHECKPOINTS) {
+            Path p = dir.path(name);
+            if (!Files.exists(p)) {
+                continue;
+            }
+            try {
+                Checkpoint.Contents c = Checkpoint.read(p);
+                String bad = NonFinite.firstIn(c.model());
+                if (bad == null) {
+                    String inOptimizer = NonFinite.inOptimizerState(c.optimizer());
+                    bad = inOptimizer == null ? null : "the optimizer's " + inOptimizer;
+                }
+                if (bad != null) {
+                    throw new WeightsFormatException(p + ": holds non-finite values (" + bad + ")");
+                }
+                if (found == null || c.state().step > found.contents().state().step) {
+                    found = new Found(p, c);
+                }
+                if (name.equals(RunDirectory.LAST)) {
+                    break; // whole, and the newest
+                }
+            } catch (IOException | RuntimeException e) {
+                String m = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse("");
+                problems.add(m.contains(p.toString()) ? m : p + ": " + m);
+            }
+        }
+        if (found == null) {
+            throw new WeightsFormatException("no intact checkpoint to resume from in " + dir.root() + ": "
+                    + String.join("; ", problems));
+        }
+        for (String problem : problems) {
+            notes.add(problem + "; resuming from " + found.path() + " (" + found.contents().state().position()
+                    + ") instead");
+        }
+        if (!found.contents().verified()) {
+            notes.add(found.path() + " was written before resnet4j kept checksums: resumed without verifying it");
+        }
+        return found;
     }
 
     /** Builds the parts of {@code config}, restoring {@code resume}'s weights and optimiser state when given. */
-    static TrainParts assemble(TrainConfig config, Checkpoint.Contents resume, TrainListener listener)
-            throws IOException {
-        List<String> notes = new ArrayList<>();
+    static TrainParts assemble(TrainConfig config, Checkpoint.Contents resume, TrainListener listener,
+            List<String> startNotes) throws IOException {
+        List<String> notes = new ArrayList<>(startNotes);
         config.engine().start();
         RunSettings run = config.run();
         if (run.deterministic()) {
@@ -145,7 +221,7 @@ public final class TrainSetup {
                 data.eval(Split.TEST, loading, sample), new Evaluator(run.evalBatchSize(), workers, run.evalTta(),
                 run.precision()), sample > 0);
         TrainStep step = new TrainStep(net, optimizer, run.precision(), config.optim().labelSmoothing(),
-                config.optim().gradClip());
+                config.optim().gradClip(), run.onNonfinite());
         List<String> description = new ArrayList<>(notes);
         description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast));
         return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),

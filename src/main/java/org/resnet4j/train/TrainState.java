@@ -18,7 +18,16 @@ public final class TrainState {
     public double epochLr = Double.NaN;
     public double bestAccuracy = Double.NEGATIVE_INFINITY;
     public int bestEpoch;
+    /** Steps skipped for non-finite values ({@link OnNonFinite#SKIP}) over the whole run. */
+    public long skippedSteps;
     public List<MetricsRow> history = new ArrayList<>();
+
+    /** Where the run stands, in words: "after epoch 3, step 120" or "in epoch 4 at batch 7, step 127". */
+    String position() {
+        return batchInEpoch == 0 ? String.format(java.util.Locale.ROOT, "after epoch %d, step %d", epoch, step)
+                : String.format(java.util.Locale.ROOT, "in epoch %d at batch %d, step %d", epoch + 1, batchInEpoch,
+                        step);
+    }
 
     void startEpoch(int e) {
         epoch = e;

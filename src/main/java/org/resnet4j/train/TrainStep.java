@@ -1,6 +1,12 @@
 package org.resnet4j.train;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -10,23 +16,38 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Scopes;
+import org.resnet4j.io.StateDict;
 import org.resnet4j.model.ResNet;
 
 /**
  * One optimisation step: forward (under bf16 autocast when asked), cross-entropy with optional label smoothing (or,
  * with mixup/cutmix, a soft-target cross-entropy with the smoothing folded into the targets), backward, optional
- * gradient clipping, update. With gradient accumulation a step spans N batches: each batch's loss is divided by N
- * (as Lightning does) and the optimiser steps after the last. Shared by the trainer and the benchmark, so what is
- * timed is what trains. Call it inside a native-memory scope.
+ * gradient clipping, update. With gradient accumulation a step spans N batches (a {@link Window}): each batch's loss
+ * is divided by N, as Lightning does, and the optimiser steps after the last. Shared by the trainer and the
+ * benchmark, so what is timed is what trains. Call it inside a native-memory scope.
+ *
+ * <p>A step whose loss or BatchNorm running statistics are not finite never updates the weights. With
+ * {@link OnNonFinite#SKIP} the step also checks its gradients, puts the BatchNorm statistics back as they were before
+ * it, and checks the weights after the update (which it cannot undo).
  */
 public final class TrainStep {
     private final ResNet net;
     private final Optimizer optimizer;
     private final ParamGroups groups;
     private final Options options;
+    private final OnNonFinite onNonFinite;
+    private final Map<String, Tensor> statistics = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
 
-    /** The loss of the step and how many of the batch's images it classified right. */
-    public record Outcome(double loss, long correct) {
+    /**
+     * The loss of the step and how many of the batch's images it classified right; {@code nonFinite} says what was
+     * not finite (null when all was), and {@code updated} whether the weights changed nonetheless.
+     */
+    public record Outcome(double loss, long correct, String nonFinite, boolean updated) {
+        public Outcome(double loss, long correct) {
+            this(loss, correct, null, true);
+        }
     }
 
     /**
@@ -45,24 +66,54 @@ public final class TrainStep {
         }
     }
 
-    /** Where a batch falls in its accumulation window: the first clears the gradients, the last updates. */
+    /**
+     * Where a batch falls in its accumulation window: the first clears the gradients, the last updates the weights.
+     * {@code last} is the one place that knows a micro-batch is final (where data-parallel training synchronises).
+     */
     public record Window(boolean first, boolean last) {
         public static final Window WHOLE = new Window(true, true);
     }
 
     public TrainStep(ResNet net, Optimizer optimizer, Precision precision, double labelSmoothing, double gradClip) {
-        this(net, ParamGroups.of(optimizer), Options.of(precision, labelSmoothing, gradClip));
+        this(net, optimizer, precision, labelSmoothing, gradClip, OnNonFinite.STOP);
     }
 
-    public TrainStep(ResNet net, ParamGroups groups, Options options) {
+    public TrainStep(ResNet net, Optimizer optimizer, Precision precision, double labelSmoothing, double gradClip,
+            OnNonFinite onNonFinite) {
+        this(net, ParamGroups.of(optimizer), Options.of(precision, labelSmoothing, gradClip), onNonFinite);
+    }
+
+    public TrainStep(ResNet net, ParamGroups groups, Options options, OnNonFinite onNonFinite) {
         this.net = net;
         this.optimizer = groups.optimizer();
         this.groups = groups;
         this.options = options;
+        this.onNonFinite = onNonFinite;
+        StateDict.of(net).forEach((name, t) -> {
+            if (name.endsWith("running_mean") || name.endsWith("running_var")) {
+                statistics.put(name, t);
+            }
+        });
+        var named = net.named_parameters();
+        for (long i = 0; i < named.size(); i++) {
+            parameters.put(named.get(i).key().getString(), new Tensor(named.get(i).value())); // a handle of its own
+        }
+        var b = net.named_buffers();
+        for (long i = 0; i < b.size(); i++) {
+            buffers.put(b.get(i).key().getString(), new Tensor(b.get(i).value()));
+        }
+    }
+
+    public OnNonFinite onNonFinite() {
+        return onNonFinite;
     }
 
     public Options options() {
         return options;
+    }
+
+    public ParamGroups groups() {
+        return groups;
     }
 
     /** Batches per optimiser step. */
@@ -70,7 +121,10 @@ public final class TrainStep {
         return options.accumulate();
     }
 
-    /** The window of batch {@code batch} (0-based) of an epoch of {@code batches}; an epoch's last window may be short. */
+    /**
+     * The window of batch {@code batch} (0-based) of an epoch of {@code batches}; an epoch's last window may be
+     * short, and still updates.
+     */
     public Window window(int batch, int batches) {
         int n = options.accumulate();
         return new Window(batch % n == 0, (batch + 1) % n == 0 || batch + 1 == batches);
@@ -94,24 +148,25 @@ public final class TrainStep {
     }
 
     /**
-     * Runs a whole step at learning rate {@code lr}. A non-finite loss is returned without updating the weights, so
-     * the caller can stop with the model as it was.
+     * Runs a whole step at learning rate {@code lr}. A non-finite loss or BatchNorm statistic is returned without
+     * updating the weights, so the caller can stop with the model as it was, or skip the step.
      */
     public Outcome run(Tensor images, Tensor labels, double lr) {
         return run(images, labels, lr, 0, Window.WHOLE);
     }
 
     /**
-     * Runs batch {@code step} (counted over the run: it seeds mixing) of an accumulation window, updating the weights
-     * at {@code lr} when the window ends. A non-finite loss returns at once, without updating.
+     * Runs batch {@code batch} (counted over the run: it seeds mixing) of an accumulation window, updating the weights
+     * at {@code lr} (times each group's scale) when the window ends.
      */
-    public Outcome run(Tensor images, Tensor labels, double lr, long step, Window window) {
+    public Outcome run(Tensor images, Tensor labels, double lr, long batch, Window window) {
         if (window.first()) {
             optimizer.zero_grad(true);
         }
+        List<Tensor> before = onNonFinite == OnNonFinite.SKIP ? snapshot() : null;
         Tensor targets = null;
         if (options.mixup() != null) {
-            Mixup.Mixed m = options.mixup().apply(images, labels, step);
+            Mixup.Mixed m = options.mixup().apply(images, labels, batch);
             images = m.images();
             targets = m.targets();
         }
@@ -122,17 +177,56 @@ public final class TrainStep {
                         options.labelSmoothing());
         double l = loss.item_double();
         if (!Double.isFinite(l)) {
-            return new Outcome(l, 0);
+            return rejected(before, l, "the loss became " + l);
         }
-        (options.accumulate() > 1 ? loss.div(new Scalar(options.accumulate())) : loss).backward();
-        if (window.last()) {
-            if (options.gradClip() > 0) {
-                torch.clip_grad_norm_(net.parameters(), options.gradClip());
-            }
-            groups.setLr(lr);
-            optimizer.step();
+        if (!NonFinite.allFinite(List.copyOf(statistics.values()))) {
+            return rejected(before, l, "BatchNorm statistics (" + NonFinite.firstIn(statistics) + ") became"
+                    + " non-finite");
         }
+        (options.accumulate() > 1 ? loss.div(new Scalar((double) options.accumulate())) : loss).backward();
         long correct = logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long();
+        if (!window.last()) {
+            return new Outcome(l, correct);
+        }
+        if (options.gradClip() > 0) {
+            torch.clip_grad_norm_(net.parameters(), options.gradClip());
+        }
+        if (before != null) {
+            Map<String, Tensor> grads = new LinkedHashMap<>();
+            parameters.forEach((name, p) -> grads.put(name, p.grad()));
+            String g = NonFinite.firstIn(grads);
+            if (g != null) {
+                optimizer.zero_grad(true);
+                return rejected(before, l, "the gradient of " + g + " became non-finite");
+            }
+        }
+        groups.setLr(lr);
+        optimizer.step();
+        if (before != null) {
+            String p = NonFinite.firstIn(parameters);
+            if (p != null) {
+                return new Outcome(l, 0, "the update made " + p + " non-finite", true);
+            }
+        }
         return new Outcome(l, correct);
+    }
+
+    private List<Tensor> snapshot() {
+        List<Tensor> copies = new ArrayList<>();
+        buffers.values().forEach(b -> copies.add(b.clone()));
+        return copies;
+    }
+
+    /** A step that changes nothing: the buffers it moved are put back when a snapshot was taken. */
+    private Outcome rejected(List<Tensor> before, double loss, String why) {
+        if (before != null) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                int i = 0;
+                for (Tensor b : buffers.values()) {
+                    b.copy_(before.get(i++));
+                }
+            }
+        }
+        return new Outcome(loss, 0, why, false);
     }
 }

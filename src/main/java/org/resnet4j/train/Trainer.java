@@ -19,6 +19,7 @@ import org.resnet4j.data.Normalization;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.eval.EvalResult;
 import org.resnet4j.eval.Evaluator;
+import org.resnet4j.io.StateDict;
 import org.resnet4j.model.ResNet;
 
 /**
@@ -32,15 +33,36 @@ public final class Trainer {
     private final TrainState state;
     private final List<TrainListener> added = new CopyOnWriteArrayList<>();
     private final TrainListener listeners = TrainListener.all(added);
+    private final RunLog log;
     private volatile boolean stopRequested;
+    /** The file that holds the newest good state and where that state stands, for messages; null before any. */
+    private String lastGood;
+    /** Whether saving last.ckpt keeps its previous content as last.prev.ckpt (not when it is damaged). */
+    private boolean keepPrevious = true;
+    private int skippedInARow;
+    private long skippedBeforeEpoch;
 
     /** A run at {@code state} (a fresh {@link TrainState} to start, a checkpoint's to resume). */
     public Trainer(TrainParts parts, RunDirectory dir, TrainState state, TrainListener listener) throws IOException {
         this.parts = parts;
         this.dir = dir;
         this.state = state;
-        added.add(new RunLog(dir.openLog()));
+        log = new RunLog(dir.openLog());
+        added.add(log);
         added.add(listener);
+        if (state.step > 0 && Files.isRegularFile(dir.path(RunDirectory.LAST))) {
+            lastGood = dir.path(RunDirectory.LAST) + " (" + state.position() + ")";
+        }
+    }
+
+    /**
+     * Says which checkpoint the run's state came from; when that is not last.ckpt (a damaged last.ckpt was passed
+     * over), the next save replaces last.ckpt without keeping it as last.prev.ckpt.
+     */
+    Trainer resumedFrom(Path checkpoint) {
+        lastGood = checkpoint + " (" + state.position() + ")";
+        keepPrevious = checkpoint.getFileName().toString().equals(RunDirectory.LAST);
+        return this;
     }
 
     /**
@@ -94,12 +116,16 @@ public final class Trainer {
                 }
                 TrainResult.Status stop = trainEpoch(e);
                 if (stop != null) {
-                    saveLast(stop == TrainResult.Status.STOPPED ? "interrupted" : "maximum steps reached");
+                    String why = stop == TrainResult.Status.STOPPED ? "interrupted" : "maximum steps reached";
+                    write(dir.path(RunDirectory.LAST), checkedOptimizerState("at the " + why + " checkpoint"), why);
                     return result(stop);
                 }
                 endEpoch(e);
             }
             return result(TrainResult.Status.COMPLETED);
+        } catch (DivergenceException e) {
+            log.message("stopped: " + e.getMessage());
+            throw e;
         } finally {
             parts.loader().close();
             parts.evaluation().close();
@@ -111,6 +137,7 @@ public final class Trainer {
     private TrainResult.Status trainEpoch(int e) {
         int batches = parts.batchesPerEpoch();
         listeners.epochStarted(e + 1, parts.epochs(), batches, state.batchInEpoch);
+        skippedBeforeEpoch = state.skippedSteps;
         parts.net().train(true);
         if (state.batchInEpoch == 0) {
             state.epochLr = parts.schedule().lr(state.step);
@@ -132,8 +159,10 @@ public final class Trainer {
                 state.epochSeconds += (System.nanoTime() - t0) / 1e9;
                 state.batchInEpoch++;
                 state.step++;
-                listeners.stepDone(e + 1, state.batchInEpoch, batches, state.epochLossSum / state.epochSeen,
-                        (double) state.epochCorrect / state.epochSeen, state.epochSeen / state.epochSeconds);
+                if (state.epochSeen > 0) {
+                    listeners.stepDone(e + 1, state.batchInEpoch, batches, state.epochLossSum / state.epochSeen,
+                            (double) state.epochCorrect / state.epochSeen, state.epochSeen / state.epochSeconds);
+                }
                 listeners.afterStep(state.step, o);
             }
         }
@@ -144,17 +173,28 @@ public final class Trainer {
         return null;
     }
 
-    /** One optimisation step on {@code b}, inside the caller's native-memory scope. */
+    /**
+     * One optimisation step on {@code b}, inside the caller's native-memory scope. A non-finite step stops the run, or
+     * with {@link OnNonFinite#SKIP} is counted and passed over, until a whole epoch's steps (at most 100) in a row were.
+     */
     private TrainStep.Outcome step(Batch b) {
         double lr = parts.schedule().lr(state.step);
         TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr);
-        if (!Double.isFinite(o.loss())) {
-            Path last = dir.path(RunDirectory.LAST);
-            throw new DivergenceException(String.format(Locale.ROOT, "the loss became %s at epoch %d, step %d (lr %g);"
-                    + " stopped without saving, %s; lower the learning rate or clip gradients (--grad-clip)", o.loss(),
-                    state.epoch + 1, state.step + 1, lr, Files.exists(last)
-                            ? "so " + last + " still holds the last good state" : "before any checkpoint"));
+        if (o.nonFinite() != null) {
+            String what = String.format(Locale.ROOT, "%s at epoch %d, step %d (lr %g)", o.nonFinite(), state.epoch + 1,
+                    state.step + 1, lr);
+            if (parts.step().onNonFinite() == OnNonFinite.STOP || o.updated()) {
+                throw diverged(what);
+            }
+            state.skippedSteps++;
+            listeners.message("skipped: " + what);
+            int limit = Math.min(100, parts.batchesPerEpoch());
+            if (++skippedInARow >= limit) {
+                throw diverged("every one of the last " + limit + " steps was skipped, the last because " + what);
+            }
+            return o;
         }
+        skippedInARow = 0;
         state.epochLossSum += o.loss() * b.size();
         state.epochCorrect += o.correct();
         state.epochSeen += b.size();
@@ -165,6 +205,17 @@ public final class Trainer {
         Evaluation ev = parts.evaluation();
         EvalResult val = ev.val() == null ? null : ev.run(parts.net(), "val", ev.val(), listeners);
         EvalResult test = ev.run(parts.net(), "test", ev.test(), listeners);
+        for (EvalResult r : new EvalResult[] {val, test}) {
+            if (r != null && !Double.isFinite(r.loss())) {
+                throw diverged(String.format(Locale.ROOT, "the %s loss became %s after epoch %d (step %d)",
+                        r == val ? "validation" : "test", r.loss(), e + 1, state.step));
+            }
+        }
+        long skipped = state.skippedSteps - skippedBeforeEpoch;
+        if (skipped > 0) {
+            listeners.message(String.format(Locale.ROOT, "epoch %d: %d of %d steps skipped for non-finite values (%d"
+                    + " in the run)", e + 1, skipped, parts.batchesPerEpoch(), state.skippedSteps));
+        }
         MetricsRow row = new MetricsRow(e + 1, state.epochLr, state.epochLossSum / state.epochSeen,
                 (double) state.epochCorrect / state.epochSeen, val == null ? Double.NaN : val.loss(),
                 val == null ? Double.NaN : val.top1(), test.loss(), test.top1(), state.epochSeconds,
@@ -177,33 +228,62 @@ public final class Trainer {
             state.bestEpoch = e + 1;
         }
         state.startEpoch(e + 1);
+        byte[] optimizer = checkedOptimizerState("after epoch " + (e + 1));
         dir.writeMetrics(state.history);
         listeners.epochEnded(row, row.referenceLines(parts.epochs()));
         // best before last: a crash between the two leaves last.ckpt at the previous epoch, which the resumed run
         // repeats, rewriting best.ckpt; the other order could leave a stale best behind a newer last
         if (best) {
-            write(dir.path(RunDirectory.BEST), String.format(Locale.ROOT, "best so far, %s accuracy %.2f%%",
+            write(dir.path(RunDirectory.BEST), optimizer, String.format(Locale.ROOT, "best so far, %s accuracy %.2f%%",
                     val != null ? "validation" : "test", 100 * acc));
             dir.writeConfusion(test, e + 1, ev.sampled() ? "test (sample)" : "test");
         }
-        saveLast("epoch " + (e + 1));
+        write(dir.path(RunDirectory.LAST), optimizer, "epoch " + (e + 1));
     }
 
-    private void saveLast(String why) throws IOException {
-        write(dir.path(RunDirectory.LAST), why);
-    }
-
-    private void write(Path path, String why) throws IOException {
+    /**
+     * The optimiser's state, after checking that it and the model's parameters and buffers are finite: no checkpoint
+     * is ever written from a non-finite state.
+     */
+    private byte[] checkedOptimizerState(String when) throws IOException {
         try (PointerScope scope = new PointerScope()) {
-            Checkpoint.write(path, new Checkpoint(parts.config(), state, parts.classNames(), parts.preprocessing()),
-                    parts.net(), Optimizers.state(parts.optimizer()));
+            String bad = NonFinite.firstIn(StateDict.of(parts.net()));
+            byte[] optimizer = Optimizers.state(parts.optimizer());
+            if (bad == null) {
+                String inOptimizer = NonFinite.inOptimizerState(optimizer);
+                bad = inOptimizer == null ? null : "the optimizer's " + inOptimizer;
+            }
+            if (bad != null) {
+                throw diverged(bad + " became non-finite, found " + when + " (step " + state.step + ")");
+            }
+            return optimizer;
+        }
+    }
+
+    private void write(Path path, byte[] optimizer, String why) throws IOException {
+        boolean last = path.getFileName().toString().equals(RunDirectory.LAST);
+        try (PointerScope scope = new PointerScope()) {
+            Checkpoint.write(path, last && keepPrevious ? dir.path(RunDirectory.LAST_PREV) : null,
+                    new Checkpoint(parts.config(), state, parts.classNames(), parts.preprocessing()), parts.net(),
+                    optimizer);
+        }
+        if (last) {
+            lastGood = path + " (" + state.position() + ")";
+            keepPrevious = true;
         }
         listeners.checkpointSaved(path, why);
     }
 
+    private DivergenceException diverged(String what) {
+        return new DivergenceException(what + "; stopped without saving this state; " + (lastGood != null
+                ? "the last good state is in " + lastGood : "no checkpoint had been written yet") + ". Lower the"
+                + " learning rate or clip gradients (--grad-clip)" + (parts.step().onNonFinite() == OnNonFinite.STOP
+                        ? ", or skip such steps (--on-nonfinite skip)" : ""));
+    }
+
     private TrainResult result(TrainResult.Status status) {
         return new TrainResult(status, dir.root(), List.copyOf(state.history), state.bestAccuracy, state.bestEpoch,
-                state.step);
+                state.step, state.skippedSteps);
     }
 
     /** Assembles {@link TrainParts} from parts a Java user built; see {@link #builder}. */
@@ -216,6 +296,7 @@ public final class Trainer {
         private int epochs = 1;
         private BatchSource val;
         private BatchSource test;
+        private OnNonFinite onNonFinite = OnNonFinite.STOP;
 
         private Builder(ResNet net, Optimizer optimizer, BatchSource loader) {
             this.net = net;
@@ -235,6 +316,11 @@ public final class Trainer {
 
         public Builder epochs(int n) {
             epochs = n;
+            return this;
+        }
+
+        public Builder onNonFinite(OnNonFinite policy) {
+            onNonFinite = policy;
             return this;
         }
 
@@ -261,9 +347,9 @@ public final class Trainer {
             }
             double lr = optimizer.param_groups().get(0).options().get_lr();
             LrSchedule s = schedule != null ? schedule : step -> lr;
-            TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, 0, 0), s, loader,
-                    loader.batchesPerEpoch(), epochs, 0, new Evaluation(val, test, new Evaluator(1, 1, false,
-                    precision), false), null, test.classNames(), null, List.of());
+            TrainParts parts = new TrainParts(net, optimizer, new TrainStep(net, optimizer, precision, 0, 0,
+                    onNonFinite), s, loader, loader.batchesPerEpoch(), epochs, 0, new Evaluation(val, test,
+                    new Evaluator(1, 1, false, precision), false), null, test.classNames(), null, List.of());
             return new Trainer(parts, RunDirectory.create(out), new TrainState(), TrainListener.NONE);
         }
     }

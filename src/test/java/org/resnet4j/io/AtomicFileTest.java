@@ -42,4 +42,27 @@ class AtomicFileTest {
             assertThat(files).hasSize(1);
         }
     }
+
+    @Test
+    void thePreviousContentIsKeptUnderItsOwnNameAndAFailedWriteChangesNeither() throws IOException {
+        Path target = dir.resolve("last.ckpt");
+        Path previous = dir.resolve("last.prev.ckpt");
+        AtomicFile.write(target, previous, ch -> ch.write(ByteBuffer.wrap("epoch 1".getBytes(StandardCharsets.UTF_8))));
+        assertThat(previous).doesNotExist();
+        AtomicFile.write(target, previous, ch -> ch.write(ByteBuffer.wrap("epoch 2".getBytes(StandardCharsets.UTF_8))));
+        assertThat(Files.readString(target)).isEqualTo("epoch 2");
+        assertThat(Files.readString(previous)).isEqualTo("epoch 1");
+        assertThatThrownBy(() -> AtomicFile.write(target, previous, ch -> {
+            ch.write(ByteBuffer.wrap("half".getBytes(StandardCharsets.UTF_8)));
+            throw new IOException("No space left on device");
+        })).hasMessageContaining("No space left");
+        assertThat(Files.readString(target)).isEqualTo("epoch 2");
+        assertThat(Files.readString(previous)).isEqualTo("epoch 1");
+        try (var files = Files.list(dir)) {
+            assertThat(files).hasSize(2);
+        }
+        Path folder = Files.createDirectories(dir.resolve("folder.ckpt"));
+        assertThatThrownBy(() -> AtomicFile.write(folder, ch -> { })).hasMessageContaining(folder.toString())
+                .hasMessageContaining("a directory where a file was expected");
+    }
 }

@@ -144,6 +144,6 @@ class WeightsTest {
             out.putNextEntry(new java.util.zip.ZipEntry("readme.txt"));
             out.write(1);
         }
-        assertThatThrownBy(() -> Weights.read(zip)).hasMessageContaining("neither");
+        assertThatThrownBy(() -> Weights.read(zip)).hasMessageContaining("a zip file without data.pkl is not a torch.save file");
     }
 }

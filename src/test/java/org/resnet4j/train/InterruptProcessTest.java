@@ -31,6 +31,17 @@ class InterruptProcessTest {
                 .redirectError(dir.resolve("err.txt").toFile()).start();
     }
 
+    /** The training command of {@link #train}, started as a script's background command is: with SIGINT ignored. */
+    private Process trainWithSigintIgnored(Path run) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String cmd = "trap '' INT; exec '" + java + "' -cp '" + cp + "' org.resnet4j.cli.Main train --model resnet20"
+                + " --dataset synthetic --synthetic-size 2048 --synthetic-classes 4 --image-size 16 --batch-size 32"
+                + " --epochs 50 --limit-eval-batches 1 --seed 5 --threads 1 --out '" + run + "'";
+        return new ProcessBuilder("bash", "-c", cmd).redirectOutput(dir.resolve("out.txt").toFile())
+                .redirectError(dir.resolve("err.txt").toFile()).start();
+    }
+
     private static void waitFor(Path file, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (!Files.exists(file) && System.currentTimeMillis() < end) {
@@ -53,6 +64,26 @@ class InterruptProcessTest {
         Checkpoint.Contents c = Checkpoint.read(run.resolve("last.ckpt"));
         assertThat(c.state().step).isGreaterThan(64); // saved where it stopped, past epoch 1's 64 steps
         assertThat(Files.readString(run.resolve("train.log"))).contains("(interrupted)");
+    }
+
+    /**
+     * A JVM cannot catch a signal it was started with ignored; the run says so at start and names the signal that
+     * stops it (the launcher starts Java with SIGINT at its default instead: LauncherTest).
+     */
+    @Test
+    void anIgnoredSigintIsSaidAtStartAndSigtermStillStops() throws Exception {
+        Path run = dir.resolve("run");
+        Process p = trainWithSigintIgnored(run);
+        waitFor(run.resolve("last.ckpt"), 120_000);
+        String err = Files.readString(dir.resolve("err.txt"));
+        assertThat(err).contains("note: SIGINT is ignored in this process", "kill -TERM " + p.pid());
+        new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+        Thread.sleep(1000);
+        assertThat(p.isAlive()).as("SIGINT is ignored").isTrue();
+        p.destroy(); // SIGTERM
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("err.txt"))).isEqualTo(143);
+        assertThat(Files.readString(dir.resolve("err.txt"))).contains("SIGTERM: stopping after this step");
     }
 
     @Test

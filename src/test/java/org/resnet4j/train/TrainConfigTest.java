@@ -12,11 +12,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.config.Settings;
 import org.resnet4j.data.DatasetKind;
+import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Layout;
+import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.ResNet;
+import org.resnet4j.model.ResNets;
 import org.resnet4j.testing.Fixtures;
 
 class TrainConfigTest {
@@ -107,5 +113,29 @@ class TrainConfigTest {
         List<String> all = new ArrayList<>(a.differences(b, Set.of()));
         assertThat(all).containsExactly("--augment", "--lr", "--epochs");
         assertThat(a.differences(b, TrainConfig.RESOURCES)).containsExactly("--augment", "--lr");
+    }
+
+    /** SGD with momentum 0.9 on a constant gradient g: the second step moves by lr·(0.9 + 1 − dampening)·g. */
+    @Test
+    void dampeningReachesTheOptimizer() {
+        Engine.start();
+        for (double dampening : new double[] {0, 0.5}) {
+            OptimSettings c = TrainConfig.reference().with("--dampening", Double.toString(dampening),
+                    "--weight-decay", "0").optim();
+            assertThat(c.describe()).contains(dampening > 0 ? "dampening 0.5" : "momentum 0.9 weight");
+            ResNet net = ResNets.create(ModelOptions.of("resnet20"));
+            Optimizer sgd = Optimizers.create(net, c);
+            Tensor p = net.parameters().get(0);
+            Tensor before = p.detach().clone();
+            for (int step = 0; step < 2; step++) {
+                sgd.zero_grad();
+                p.sum().backward(); // a gradient of ones
+                sgd.step();
+            }
+            double moved = before.sub(p.detach()).mean().item_double();
+            assertThat(moved).isCloseTo(0.1 * (1 + 0.9 + 1 - dampening), org.assertj.core.data.Offset.offset(1e-6));
+        }
+        assertThatThrownBy(() -> TrainConfig.reference().with("--dampening", "2"))
+                .hasMessageContaining("--dampening must be in [0, 1], got 2.0");
     }
 }

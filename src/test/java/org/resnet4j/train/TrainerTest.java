@@ -130,7 +130,8 @@ class TrainerTest {
         }));
         assertThatThrownBy(() -> t.get().run()).isInstanceOf(DivergenceException.class)
                 .hasMessageContaining("the loss became NaN at epoch 2, step 7")
-                .hasMessageContaining("last.ckpt still holds the last good state");
+                .hasMessageContaining("the last good state is in " + run.resolve("last.ckpt") + " (after epoch 1,"
+                        + " step 6)");
         assertThat(Files.readAllBytes(run.resolve("last.ckpt"))).isEqualTo(afterEpoch1.get());
         assertThat(Checkpoint.read(run.resolve("last.ckpt")).state().history).hasSize(1);
     }
@@ -175,8 +176,6 @@ class TrainerTest {
         Path run = Files.createDirectories(dir.resolve("crashed"));
         Files.writeString(run.resolve("config.json"), "{}");
         Files.writeString(run.resolve("train.log"), "killed in epoch 1\n");
-        assertThatThrownBy(() -> TrainSetup.resume(run, TrainListener.NONE, c -> c))
-                .hasMessageContaining("never finished an epoch");
         TrainResult r = TrainSetup.start(tiny("--epochs", "1"), run, TrainListener.NONE).run();
         assertThat(r.history()).hasSize(1);
         assertThat(Files.readString(run.resolve("train.log"))).startsWith("killed in epoch 1");
@@ -228,7 +227,7 @@ class TrainerTest {
                 .hasMessageContaining("records no configuration");
     }
 
-    private static List<String> withoutTiming(List<?> rows) {
+    static List<String> withoutTiming(List<?> rows) {
         List<String> out = new ArrayList<>();
         for (Object o : rows) {
             String s = o instanceof MetricsRow m ? m.csv(m.hasVal()) : o.toString();

@@ -72,7 +72,7 @@ public final class DatasetDownloads {
                 notes.add(r.path() + ": MD5 " + r.md5() + " is not the published " + f.md5() + " (accepted)");
             }
             if (plan.untar()) {
-                Archives.untarGz(r.path(), dir);
+                notes.addAll(Archives.untarGz(r.path(), dir));
             }
         }
         return notes;

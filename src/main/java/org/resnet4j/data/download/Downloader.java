@@ -75,7 +75,15 @@ public final class Downloader {
         boolean resumed = false;
         if (c instanceof HttpURLConnection http) {
             int code = http.getResponseCode();
-            if (code == 416 && have > 0) { // the partial file is already complete
+            if (code == 416 && have > 0) {
+                // nothing left to send: the partial file is complete when the server's total says so; otherwise it
+                // is not a prefix of this file (an older version, garbage) and is fetched again from the start
+                long total = totalOf(http.getHeaderField("Content-Range"));
+                http.disconnect();
+                if (total != have) {
+                    Files.delete(part);
+                    transfer(file, part, listener);
+                }
                 return;
             }
             if (code != 200 && code != 206) {
@@ -98,6 +106,18 @@ public final class Downloader {
         }
         if (total >= 0 && done != total) {
             throw new IOException("connection closed after " + done + " of " + total + " bytes");
+        }
+    }
+
+    /** The total of a {@code Content-Range: bytes *}{@code /TOTAL} header, or -1. */
+    private static long totalOf(String contentRange) {
+        if (contentRange == null || contentRange.indexOf('/') < 0) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(contentRange.substring(contentRange.indexOf('/') + 1).strip());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -11,7 +11,7 @@ import org.resnet4j.data.image.RgbImage;
 /**
  * torchvision's evaluation preset: {@code Resize(resizeSize)} (the short side to resizeSize, the long side
  * {@code int(resizeSize * long / short)}, antialiased as PIL resizes) then {@code CenterCrop(cropSize)}. Defaults
- * 256/224 bilinear; torchvision's IMAGENET1K_V2 weights use 232/224 bilinear. With {@code dctScaling}, a JPEG much
+ * 256/224 bilinear; the IMAGENET1K_V2 weights' recipe uses 232/224 bicubic. With {@code dctScaling}, a JPEG much
  * larger than the resize target is decoded at 1/2–1/8 size first (faster, no longer bit-exact with Pillow).
  */
 public record EvalTransform(int resizeSize, int cropSize, Resample.Filter interpolation, boolean dctScaling)
@@ -51,19 +51,10 @@ public record EvalTransform(int resizeSize, int cropSize, Resample.Filter interp
         int[] size = resizedSize(h.width(), h.height());
         int k = dctScaling ? ImageTransform.reduction(h.width(), h.height(), size[0], size[1]) : 1;
         RgbImage img = ws.reader.decode(image.data(), image.length(), h, k, image.name(), ws.decoded);
-        return resizeAndCrop(img, size, ws.resized);
-    }
-
-    /** {@code img} (decoded at any scale) resized and centre-cropped into {@code dst}. */
-    public RgbImage resizeAndCrop(RgbImage img, RgbImage dst) {
-        return resizeAndCrop(img, resizedSize(img.width(), img.height()), dst);
-    }
-
-    private RgbImage resizeAndCrop(RgbImage img, int[] size, RgbImage dst) {
         int top = (int) Math.rint((size[1] - cropSize) / 2.0);
         int left = (int) Math.rint((size[0] - cropSize) / 2.0);
         return Resample.resize(img, 0, 0, img.width(), img.height(), size[0], size[1], left, top, cropSize, cropSize,
-                interpolation, dst);
+                interpolation, ws.resized);
     }
 
     @Override

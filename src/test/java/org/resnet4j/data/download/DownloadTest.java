@@ -51,6 +51,12 @@ class DownloadTest {
             int from = 0;
             if (range != null && honourRanges) {
                 from = Integer.parseInt(range.replaceAll("[^0-9]", ""));
+                if (from >= body.length) { // as HTTP servers answer a range past the end
+                    ex.getResponseHeaders().add("Content-Range", "bytes */" + body.length);
+                    ex.sendResponseHeaders(416, -1);
+                    ex.close();
+                    return;
+                }
                 ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
                 ex.sendResponseHeaders(206, body.length - from);
             } else {
@@ -110,6 +116,59 @@ class DownloadTest {
         Files.write(out2.resolve("x.bin.part"), new byte[30_000]); // garbage that must not survive
         assertThat(Downloader.fetch(f, out2, false, (d, t) -> { }).matches()).isTrue();
         assertThat(Files.readAllBytes(out2.resolve("x.bin"))).isEqualTo(served);
+    }
+
+    @Test
+    void aPartialFileThatIsNotAPrefixOfTheFileIsNeverTakenForIt() throws IOException {
+        served = new byte[50_000];
+        Arrays.fill(served, (byte) 3);
+        String md5 = Downloader.md5(Files.write(dir.resolve("whole"), served));
+        RemoteFile f = new RemoteFile(base().resolve("z.bin"), "z.bin", md5);
+        // complete but never renamed (killed in between): kept, not fetched again
+        Path done = Files.createDirectories(dir.resolve("done"));
+        Files.write(done.resolve("z.bin.part"), served);
+        assertThat(Downloader.fetch(f, done, false, (d, t) -> { }).matches()).isTrue();
+        // longer than the file (another version, garbage): fetched again even when mismatches are accepted
+        Path longer = Files.createDirectories(dir.resolve("longer"));
+        Files.write(longer.resolve("z.bin.part"), new byte[80_000]);
+        Downloader.Result r = Downloader.fetch(f, longer, true, (d, t) -> { });
+        assertThat(r.matches()).isTrue();
+        assertThat(Files.readAllBytes(r.path())).isEqualTo(served);
+    }
+
+    @Test
+    void linksInAnArchiveAreSkippedWithANoteAndLeaveNoEmptyFiles() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
+            TarArchiveEntry data = new TarArchiveEntry("d/data_batch_1.bin");
+            data.setSize(3);
+            tar.putArchiveEntry(data);
+            tar.write(new byte[] {1, 2, 3});
+            tar.closeArchiveEntry();
+            TarArchiveEntry sym = new TarArchiveEntry("d/data_batch_2.bin", TarArchiveEntry.LF_SYMLINK);
+            sym.setLinkName("data_batch_1.bin");
+            tar.putArchiveEntry(sym);
+            tar.closeArchiveEntry();
+            TarArchiveEntry hard = new TarArchiveEntry("d/test_batch.bin", TarArchiveEntry.LF_LINK);
+            hard.setLinkName("d/data_batch_1.bin");
+            tar.putArchiveEntry(hard);
+            tar.closeArchiveEntry();
+        }
+        Path tgz = Files.write(dir.resolve("links.tar.gz"), bytes.toByteArray());
+        Path dest = dir.resolve("links");
+        Files.createDirectories(dest.resolve(".unpack123/d")); // what an unpack killed midway leaves
+        Files.write(dest.resolve(".unpack123/d/data_batch_1.bin"), new byte[1]);
+        List<String> notes = Archives.untarGz(tgz, dest);
+        assertThat(notes).containsExactly("links.tar.gz: skipped the symbolic link d/data_batch_2.bin ->"
+                + " data_batch_1.bin", "links.tar.gz: skipped the hard link d/test_batch.bin -> d/data_batch_1.bin");
+        try (var files = Files.walk(dest)) {
+            assertThat(files.filter(Files::isRegularFile).map(p -> dest.relativize(p).toString()))
+                    .containsExactly("d/data_batch_1.bin");
+        }
+        // an empty file an older unpack left is replaced; a file with content never is
+        Files.write(dest.resolve("d/data_batch_1.bin"), new byte[0]);
+        Archives.untarGz(tgz, dest);
+        assertThat(Files.readAllBytes(dest.resolve("d/data_batch_1.bin"))).containsExactly(1, 2, 3);
     }
 
     @Test
