@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.OptimizerParamGroupVector;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.resnet4j.model.Freeze;
 import org.resnet4j.model.ResNet;
 
 /**
@@ -21,6 +22,9 @@ import org.resnet4j.model.ResNet;
 public final class ParamGroups {
     private final Optimizer optimizer;
     private final List<Double> scales = new ArrayList<>();
+    /** The net and its settings when a frozen part is to be released at {@code --unfreeze-at}, else null. */
+    private ResNet net;
+    private OptimSettings settings;
 
     private ParamGroups(Optimizer optimizer, List<Double> scales) {
         this.optimizer = optimizer;
@@ -41,6 +45,40 @@ public final class ParamGroups {
      * left out, so they get neither updates nor weight decay).
      */
     static ParamGroups create(ResNet net, OptimSettings c) {
+        return create(net, c, 0);
+    }
+
+    /**
+     * Freezes {@code c.freeze()} in {@code net} and builds the optimiser over the rest, for a run whose epoch
+     * {@code epoch} (0-based) comes next: a run resumed after {@code --unfreeze-at} gets the released part's groups
+     * too, in the order the run added them, so that its saved optimiser state fits.
+     */
+    public static ParamGroups create(ResNet net, OptimSettings c, int epoch) {
+        net.freeze(c.freeze());
+        ParamGroups g = build(net, c);
+        if (c.unfreezeAt() > 0) {
+            g.net = net;
+            g.settings = c;
+            g.startEpoch(epoch);
+        }
+        return g;
+    }
+
+    /**
+     * Releases the frozen part when epoch {@code epoch} (0-based) is the one {@code --unfreeze-at} names or later:
+     * its parameters train from then on, in groups of their own at the schedule's rate. Returns what it did, or null.
+     */
+    public String startEpoch(int epoch) {
+        if (net == null || epoch < settings.unfreezeAt() || net.frozen().kind() == Freeze.Kind.NONE) {
+            return null;
+        }
+        Freeze released = net.frozen();
+        net.freeze(Freeze.NONE);
+        add(net, settings, released::covers);
+        return "epoch " + (epoch + 1) + ": " + released + " unfrozen, trained from now on";
+    }
+
+    private static ParamGroups build(ResNet net, OptimSettings c) {
         List<Group> groups = groups(net, c, Tensor::requires_grad);
         if (groups.isEmpty()) {
             throw new IllegalArgumentException("every parameter is frozen: nothing to train");

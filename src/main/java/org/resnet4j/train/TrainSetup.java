@@ -15,6 +15,7 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.data.AugmentSettings;
 import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSource;
@@ -205,7 +206,8 @@ public final class TrainSetup {
         if (channelsLast) {
             net.toChannelsLast();
         }
-        Optimizer optimizer = Optimizers.create(net, config.optim());
+        ParamGroups groups = ParamGroups.create(net, config.optim(), resume == null ? 0 : resume.state().epoch);
+        Optimizer optimizer = groups.optimizer();
         if (resume != null) {
             Optimizers.loadState(optimizer, resume.optimizer());
         }
@@ -220,12 +222,16 @@ public final class TrainSetup {
         Evaluation evaluation = new Evaluation(data.hasVal() ? data.eval(Split.VAL, loading, sample) : null,
                 data.eval(Split.TEST, loading, sample), new Evaluator(run.evalBatchSize(), workers, run.evalTta(),
                 run.precision()), sample > 0);
-        TrainStep step = new TrainStep(net, optimizer, run.precision(), config.optim().labelSmoothing(),
-                config.optim().gradClip(), run.onNonfinite());
+        AugmentSettings a = config.augment();
+        Mixup mixup = a.mixes() ? new Mixup(a.mixup(), a.cutmix(), a.mixupProb(), a.mixupSwitchProb(),
+                config.optim().labelSmoothing(), classes.size(), run.seed()) : null;
+        TrainStep step = new TrainStep(net, groups, new TrainStep.Options(run.precision(),
+                config.optim().labelSmoothing(), config.optim().gradClip(), run.accumulate(), mixup),
+                run.onNonfinite());
         List<String> description = new ArrayList<>(notes);
         description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast));
         return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),
-                run.epochs(), batches), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
+                run.epochs(), step.updatesPerEpoch(batches)), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
                 Preprocessing.of(dataConfig), description);
     }
 

@@ -116,6 +116,14 @@ public final class TrainStep {
         return groups;
     }
 
+    /**
+     * Called as epoch {@code epoch} (0-based) starts: releases a frozen part at {@code --unfreeze-at}; returns what
+     * changed, or null.
+     */
+    public String startEpoch(int epoch) {
+        return groups.startEpoch(epoch);
+    }
+
     /** Batches per optimiser step. */
     public int accumulate() {
         return options.accumulate();

@@ -134,21 +134,31 @@ public final class Trainer {
     }
 
     /** Trains the rest of epoch {@code e}; returns why it stopped early, or null when the epoch is done. */
-    private TrainResult.Status trainEpoch(int e) {
+    private TrainResult.Status trainEpoch(int e) throws IOException {
         int batches = parts.batchesPerEpoch();
         listeners.epochStarted(e + 1, parts.epochs(), batches, state.batchInEpoch);
         skippedBeforeEpoch = state.skippedSteps;
+        String released = parts.step().startEpoch(e);
+        if (released != null) {
+            listeners.message(released);
+        }
         parts.net().train(true);
         if (state.batchInEpoch == 0) {
-            state.epochLr = parts.schedule().lr(state.step);
+            state.epochLr = parts.schedule().lr(update());
         }
         try (BatchStream stream = parts.loader().epoch(e, state.batchInEpoch)) {
             while (state.batchInEpoch < batches) {
-                if (stopRequested) {
+                // a run stops (and saves) only between accumulation windows: a checkpoint holds no partial gradient
+                boolean betweenWindows = state.batchInEpoch % parts.step().accumulate() == 0;
+                if (betweenWindows && stopRequested) {
                     return TrainResult.Status.STOPPED;
                 }
-                if (parts.maxSteps() > 0 && state.step >= parts.maxSteps()) {
+                if (betweenWindows && parts.maxSteps() > 0 && state.step >= parts.maxSteps()) {
                     return TrainResult.Status.MAX_STEPS;
+                }
+                if (betweenWindows && state.batchInEpoch > 0 && checkpointDue()) {
+                    write(dir.path(RunDirectory.LAST), checkedOptimizerState("at a mid-epoch checkpoint"),
+                            "step " + state.step);
                 }
                 listeners.beforeStep(state.step);
                 long t0 = System.nanoTime();
@@ -178,8 +188,9 @@ public final class Trainer {
      * with {@link OnNonFinite#SKIP} is counted and passed over, until a whole epoch's steps (at most 100) in a row were.
      */
     private TrainStep.Outcome step(Batch b) {
-        double lr = parts.schedule().lr(state.step);
-        TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr);
+        double lr = parts.schedule().lr(update());
+        TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr, state.step,
+                parts.step().window(state.batchInEpoch, parts.batchesPerEpoch()));
         if (o.nonFinite() != null) {
             String what = String.format(Locale.ROOT, "%s at epoch %d, step %d (lr %g)", o.nonFinite(), state.epoch + 1,
                     state.step + 1, lr);
@@ -199,6 +210,22 @@ public final class Trainer {
         state.epochCorrect += o.correct();
         state.epochSeen += b.size();
         return o;
+    }
+
+    /**
+     * The optimiser step the current batch belongs to, which the schedule follows: the batch count itself without
+     * accumulation, else the windows of the epochs before and of this one.
+     */
+    private long update() {
+        int n = parts.step().accumulate();
+        return n == 1 ? state.step : (long) state.epoch * parts.step().updatesPerEpoch(parts.batchesPerEpoch())
+                + state.batchInEpoch / n;
+    }
+
+    /** Whether {@code --checkpoint-every} asks for a checkpoint now (between windows, within an epoch). */
+    private boolean checkpointDue() {
+        long every = parts.config() == null ? 0 : parts.config().run().checkpointEvery();
+        return every > 0 && update() % every == 0;
     }
 
     private void endEpoch(int e) throws IOException {
