@@ -2,6 +2,8 @@ package org.resnet4j.train;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.DoubleUnaryOperator;
 
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -48,17 +50,20 @@ public record Mixup(double mixupAlpha, double cutmixAlpha, double prob, double s
 
     /** timm's {@code _params_per_batch}, draw for draw. */
     public Params draw(SplittableRandom rng) {
-        if (!(rng.nextDouble() < prob)) {
+        return decide(rng.nextDouble(), () -> rng.nextDouble(), alpha -> beta(alpha, alpha, rng));
+    }
+
+    /**
+     * timm's decision given its draws: mix when {@code uProb < prob}; with both kinds on, cutmix when the next
+     * uniform draw is below {@code switchProb}; λ from Beta(α, α) of the kind chosen.
+     */
+    Params decide(double uProb, DoubleSupplier uSwitch, DoubleUnaryOperator betaOfAlpha) {
+        if (!(uProb < prob)) {
             return new Params(1.0, false);
         }
-        boolean cut;
-        if (mixupAlpha > 0 && cutmixAlpha > 0) {
-            cut = rng.nextDouble() < switchProb;
-        } else {
-            cut = cutmixAlpha > 0;
-        }
+        boolean cut = mixupAlpha > 0 && cutmixAlpha > 0 ? uSwitch.getAsDouble() < switchProb : cutmixAlpha > 0;
         double a = cut ? cutmixAlpha : mixupAlpha;
-        return new Params(beta(a, a, rng), cut);
+        return new Params(betaOfAlpha.applyAsDouble(a), cut);
     }
 
     /**
@@ -84,6 +89,17 @@ public record Mixup(double mixupAlpha, double cutmixAlpha, double prob, double s
     public Mixed apply(Tensor images, Tensor labels, long step) {
         SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
         Params p = draw(rng);
+        boolean boxed = p.cutmix() && p.lam() != 1.0;
+        int cy = boxed ? rng.nextInt((int) images.size(2)) : 0;
+        int cx = boxed ? rng.nextInt((int) images.size(3)) : 0;
+        return mix(images, labels, p, cy, cx);
+    }
+
+    /**
+     * timm's {@code _mix_batch} and {@code mixup_target} for the draw {@code p} and, for cutmix, the box centre
+     * {@code (cy, cx)}: the batch blended with (or a box pasted from) its reverse, λ corrected to the box's area.
+     */
+    public Mixed mix(Tensor images, Tensor labels, Params p, int cy, int cx) {
         double lam = p.lam();
         if (lam != 1.0) {
             try (NoGradGuard guard = new NoGradGuard()) {
@@ -92,7 +108,7 @@ public record Mixup(double mixupAlpha, double cutmixAlpha, double prob, double s
                     images = images.clone(); // the loader's batch stays as it was
                     int h = (int) images.size(2);
                     int w = (int) images.size(3);
-                    Box b = box(h, w, lam, rng.nextInt(h), rng.nextInt(w));
+                    Box b = box(h, w, lam, cy, cx);
                     lam = b.lam(h, w);
                     if (b.yh() > b.yl() && b.xh() > b.xl()) {
                         images.narrow(2, b.yl(), b.yh() - b.yl()).narrow(3, b.xl(), b.xh() - b.xl())
