@@ -39,11 +39,13 @@ public record OptimSettings(
                 description = "learning rate of the classifier fc, scheduled in proportion to --lr (default: --lr)")
         Double headLr,
         @Option(names = "--ema-decay", paramLabel = "D", defaultValue = "0",
-                description = "keep an exponential moving average of the weights, updated after every optimiser"
-                        + " step (timm's ModelEmaV3), evaluated and checkpointed alongside (default 0: off)")
-        double emaDecay,
+                description = "keep an exponential moving average of the weights (timm's ModelEmaV3), evaluated and"
+                        + " checkpointed alongside (default 0: off)") double emaDecay,
         @Option(names = "--ema-warmup",
-                description = "EMA decay warm-up: 1 - (1 + step)^(-2/3), capped at --ema-decay") boolean emaWarmup) {
+                description = "EMA decay warm-up: 1 - (1 + step)^(-2/3), capped at --ema-decay") boolean emaWarmup,
+        @Option(names = "--ema-every", paramLabel = "N", defaultValue = "1",
+                description = "update the EMA after every N-th optimiser step (default ${DEFAULT-VALUE})")
+        int emaEvery) {
 
     /** The optimisers resnet4j trains with: libtorch's own, which follow PyTorch's update rules. */
     public enum Kind {
@@ -99,6 +101,7 @@ public record OptimSettings(
                 + headLr);
         require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
         require(!emaWarmup || emaDecay > 0, "--ema-warmup needs --ema-decay");
+        require(emaEvery >= 1, "--ema-every must be at least 1, got " + emaEvery);
     }
 
     /** The learning rate of the classifier relative to the rest: {@code --head-lr / --lr}. */
@@ -124,6 +127,7 @@ public record OptimSettings(
                 + (freeze.kind() != Freeze.Kind.NONE ? ", " + freeze + " frozen" + (unfreezeAt > 0
                         ? " for " + unfreezeAt + " epoch(s)" : "") : "")
                 + (headLr != null ? ", head lr " + headLr : "")
-                + (emaDecay > 0 ? ", weight EMA " + emaDecay + (emaWarmup ? " with warm-up" : "") : "");
+                + (emaDecay > 0 ? ", weight EMA " + emaDecay + (emaWarmup ? " with warm-up" : "")
+                        + (emaEvery > 1 ? " every " + emaEvery + " steps" : "") : "");
     }
 }

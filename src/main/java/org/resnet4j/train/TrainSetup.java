@@ -228,6 +228,17 @@ public final class TrainSetup {
         TrainStep step = new TrainStep(net, groups, new TrainStep.Options(run.precision(),
                 config.optim().labelSmoothing(), config.optim().gradClip(), run.accumulate(), mixup),
                 run.onNonfinite());
+        OptimSettings o = config.optim();
+        if (o.emaDecay() > 0) {
+            ModelEma ema = new ModelEma(net, o.emaDecay(), o.emaWarmup(), o.emaEvery());
+            if (resume != null) {
+                if (resume.ema().isEmpty()) {
+                    throw new IllegalArgumentException("the checkpoint holds no moving average of the weights");
+                }
+                StateDict.load(ema.model(), resume.ema(), true);
+            }
+            step.withEma(ema);
+        }
         List<String> description = new ArrayList<>(notes);
         description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast));
         return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),

@@ -39,6 +39,7 @@ public final class TrainStep {
     private final Map<String, Tensor> statistics = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private ModelEma ema;
 
     /**
      * The loss of the step and how many of the batch's images it classified right; {@code nonFinite} says what was
@@ -106,6 +107,17 @@ public final class TrainStep {
 
     public OnNonFinite onNonFinite() {
         return onNonFinite;
+    }
+
+    /** Keeps {@code ema} of the weights too (the trainer updates it after each optimiser step). */
+    public TrainStep withEma(ModelEma ema) {
+        this.ema = ema;
+        return this;
+    }
+
+    /** The moving average of the weights, or null. */
+    public ModelEma ema() {
+        return ema;
     }
 
     public Options options() {

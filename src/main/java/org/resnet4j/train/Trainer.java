@@ -189,8 +189,11 @@ public final class Trainer {
      */
     private TrainStep.Outcome step(Batch b) {
         double lr = parts.schedule().lr(update());
-        TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr, state.step,
-                parts.step().window(state.batchInEpoch, parts.batchesPerEpoch()));
+        TrainStep.Window window = parts.step().window(state.batchInEpoch, parts.batchesPerEpoch());
+        TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr, state.step, window);
+        if (window.last() && o.nonFinite() == null && parts.step().ema() != null) {
+            parts.step().ema().afterUpdate(parts.net(), update() + 1);
+        }
         if (o.nonFinite() != null) {
             String what = String.format(Locale.ROOT, "%s at epoch %d, step %d (lr %g)", o.nonFinite(), state.epoch + 1,
                     state.step + 1, lr);
@@ -232,10 +235,12 @@ public final class Trainer {
         Evaluation ev = parts.evaluation();
         EvalResult val = ev.val() == null ? null : ev.run(parts.net(), "val", ev.val(), listeners);
         EvalResult test = ev.run(parts.net(), "test", ev.test(), listeners);
-        for (EvalResult r : new EvalResult[] {val, test}) {
+        ModelEma ema = parts.step().ema();
+        EvalResult emaTest = ema == null ? null : ev.run(ema.model(), "test (EMA)", ev.test(), listeners);
+        for (EvalResult r : new EvalResult[] {val, test, emaTest}) {
             if (r != null && !Double.isFinite(r.loss())) {
                 throw diverged(String.format(Locale.ROOT, "the %s loss became %s after epoch %d (step %d)",
-                        r == val ? "validation" : "test", r.loss(), e + 1, state.step));
+                        r == val ? "validation" : r == test ? "test" : "EMA test", r.loss(), e + 1, state.step));
             }
         }
         long skipped = state.skippedSteps - skippedBeforeEpoch;
@@ -246,7 +251,8 @@ public final class Trainer {
         MetricsRow row = new MetricsRow(e + 1, state.epochLr, state.epochLossSum / state.epochSeen,
                 (double) state.epochCorrect / state.epochSeen, val == null ? Double.NaN : val.loss(),
                 val == null ? Double.NaN : val.top1(), test.loss(), test.top1(), state.epochSeconds,
-                state.epochSeen / state.epochSeconds);
+                state.epochSeen / state.epochSeconds, emaTest == null ? null : emaTest.loss(),
+                emaTest == null ? null : emaTest.top1());
         state.history.add(row);
         double acc = val != null ? val.top1() : test.top1();
         boolean best = acc > state.bestAccuracy;
@@ -292,7 +298,7 @@ public final class Trainer {
         try (PointerScope scope = new PointerScope()) {
             Checkpoint.write(path, last && keepPrevious ? dir.path(RunDirectory.LAST_PREV) : null,
                     new Checkpoint(parts.config(), state, parts.classNames(), parts.preprocessing()), parts.net(),
-                    optimizer);
+                    optimizer, parts.step().ema() == null ? null : parts.step().ema().model());
         }
         if (last) {
             lastGood = path + " (" + state.position() + ")";
