@@ -43,6 +43,9 @@ public record OptimSettings(
                         + " checkpointed alongside (default 0: off)") double emaDecay,
         @Option(names = "--ema-warmup",
                 description = "EMA decay warm-up: 1 - (1 + step)^(-2/3), capped at --ema-decay") boolean emaWarmup,
+        @Option(names = "--lr-batch", paramLabel = "N",
+                description = "--lr is the rate for a batch of N images, scaled linearly to --batch-size x --accumulate"
+                        + " (torchvision's recipes: 0.5 for 1024; default: --lr as given)") Integer lrBatch,
         @Option(names = "--ema-every", paramLabel = "N", defaultValue = "1",
                 description = "update the EMA after every N-th optimiser step (default ${DEFAULT-VALUE})")
         int emaEvery) {
@@ -101,7 +104,13 @@ public record OptimSettings(
                 + headLr);
         require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
         require(!emaWarmup || emaDecay > 0, "--ema-warmup needs --ema-decay");
+        require(lrBatch == null || lrBatch >= 1, "--lr-batch must be at least 1, got " + lrBatch);
         require(emaEvery >= 1, "--ema-every must be at least 1, got " + emaEvery);
+    }
+
+    /** The peak learning rate for batches of {@code batch} images: {@code --lr}, scaled when --lr-batch is given. */
+    public double lrFor(int batch) {
+        return lrBatch == null ? lr : lr * batch / lrBatch;
     }
 
     /** The learning rate of the classifier relative to the rest: {@code --head-lr / --lr}. */

@@ -241,7 +241,7 @@ public final class TrainSetup {
         }
         List<String> description = new ArrayList<>(notes);
         description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast));
-        return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),
+        return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.lr(),
                 run.epochs(), step.updatesPerEpoch(batches)), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
                 Preprocessing.of(dataConfig), description);
     }
