@@ -18,7 +18,11 @@ final class WeightsOptions {
             description = "variant; needed when the weights do not name it (a state dict from PyTorch)")
     String model;
 
+    @Option(names = "--use-ema", description = "a checkpoint's moving average of the weights (--ema-decay)"
+            + " instead of its trained weights, as timm's --use-ema")
+    boolean useEma;
+
     ModelLoader.LoadedModel load() throws IOException {
-        return ModelLoader.load(weights, model);
+        return ModelLoader.load(weights, model, useEma);
     }
 }

@@ -36,7 +36,12 @@ public final class ModelLoader {
      * without one {@code name} says which variant it is.
      */
     public static LoadedModel load(Path path, String name) throws IOException {
-        TensorFile file = Weights.read(path);
+        return load(path, name, false);
+    }
+
+    /** As {@link #load(Path, String)}; with {@code ema}, a checkpoint's moving average of the weights. */
+    public static LoadedModel load(Path path, String name, boolean ema) throws IOException {
+        TensorFile file = Weights.read(path, ema);
         Optional<ModelInfo> info = Weights.modelInfo(path, file);
         ModelOptions options;
         if (info.isPresent() && (name == null || name.equalsIgnoreCase(info.get().options().name()))) {

@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.engine.Engine;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
@@ -93,6 +94,14 @@ class ModelEmaTest {
         Checkpoint.Contents last = Checkpoint.read(dir.resolve("whole/last.ckpt"));
         assertThat(last.ema()).containsOnlyKeys(last.model().keySet());
         assertThat(changed(last.model(), last.ema())).contains("fc.weight", "conv1.weight");
+        // eval, export, features and predict take the average with --use-ema, as timm's validate.py
+        assertThat(changed(last.ema(), StateDict.of(ModelLoader.load(dir.resolve("whole/last.ckpt"), null, true)
+                .net()))).isEmpty();
+        assertThat(changed(last.model(), StateDict.of(ModelLoader.load(dir.resolve("whole/last.ckpt"), null)
+                .net()))).isEmpty();
+        TrainSetup.start(tiny("--epochs", "1", "--max-steps", "1"), dir.resolve("plain"), TrainListener.NONE).run();
+        assertThatThrownBy(() -> ModelLoader.load(dir.resolve("plain/last.ckpt"), null, true))
+                .hasMessageContaining("holds no moving average of the weights");
 
         AtomicReference<Trainer> t = new AtomicReference<>();
         t.set(TrainSetup.start(tiny(recipe), dir.resolve("split"), new TrainListener() {
