@@ -38,7 +38,10 @@ public class TransferChart {
         }
         XYChart chart = Charts.lines("ResNet-20 on 5 CIFAR-10 classes, 300 training images each",
                 "epoch", "test accuracy (%, 512-image sample)", series, false);
-        chart.getSeriesMap().values().forEach(s -> s.setMarker(SeriesMarkers.CIRCLE));
+        chart.getSeriesMap().values().forEach(s -> {
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(s.getLineColor());
+        });
         Path out = Path.of(args[1]);
         Files.createDirectories(out);
         System.out.println(Charts.save(chart, out, "accuracy"));
