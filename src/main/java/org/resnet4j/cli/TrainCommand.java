@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
 final class TrainCommand extends SettingsCommand implements Callable<Integer> {
     @Option(names = "--recipe", paramLabel = "NAME", description = "start from a named recipe: reference (the"
             + " default), paper (He et al. 2015 for the 6n+2 nets), fast (time to accuracy: ResNet-9, one-cycle,"
-            + " bf16); the options below change it")
+            + " bf16), imagenet (torchvision's ResNet-50 V2 recipe); the options below change it")
     Recipe recipe;
     @Option(names = "--out", paramLabel = "DIR", description = "run folder (default runs/<model>-<dataset>-<time>)")
     Path out;

@@ -23,12 +23,16 @@ final class WeightsOptions {
             description = "variant; needed when the weights do not name it (a state dict from PyTorch)")
     String model;
 
+    @Option(names = "--use-ema", description = "a checkpoint's moving average of the weights (--ema-decay)"
+            + " instead of its trained weights, as timm's --use-ema")
+    boolean useEma;
+
     ModelLoader.LoadedModel load() throws IOException {
         DownloadProgress progress = new DownloadProgress(new PrintWriter(System.err, true));
         String name = weights.getFileName().toString();
         Optional<PretrainedWeights> pretrained = ModelLoader.pretrained(weights);
-        ModelLoader.LoadedModel m = ModelLoader.load(weights, model, (done, total) -> progress.downloading(name, done,
-                total));
+        ModelLoader.LoadedModel m = ModelLoader.load(weights, model, useEma, (done, total) -> progress.downloading(
+                name, done, total));
         if (pretrained.isPresent()) {
             weights = WeightsCache.standard().path(pretrained.get()); // the file from here on
         }

@@ -23,7 +23,18 @@ public record AugmentSettings(
                 description = "streamed images: TrivialAugmentWide, as torchvision's recipes") boolean trivialAugment,
         @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
                 description = "streamed images: RandomErasing with probability P (default off)")
-        double randomErasing) {
+        double randomErasing,
+        @Option(names = "--mixup", paramLabel = "ALPHA", defaultValue = "0",
+                description = "mixup with Beta(ALPHA, ALPHA) weights, per batch, soft-target loss (timm's Mixup;"
+                        + " default off)") double mixup,
+        @Option(names = "--cutmix", paramLabel = "ALPHA", defaultValue = "0",
+                description = "cutmix with Beta(ALPHA, ALPHA) areas, per batch (default off); with --mixup, one of"
+                        + " the two per batch") double cutmix,
+        @Option(names = "--mixup-prob", paramLabel = "P", defaultValue = "1",
+                description = "probability of mixing a batch (default ${DEFAULT-VALUE})") double mixupProb,
+        @Option(names = "--mixup-switch-prob", paramLabel = "P", defaultValue = "0.5",
+                description = "with both, probability of cutmix rather than mixup (default ${DEFAULT-VALUE})")
+        double mixupSwitchProb) {
 
     public AugmentSettings {
         if (cutout < 0) {
@@ -35,6 +46,17 @@ public record AugmentSettings(
         if (!(randomErasing >= 0 && randomErasing <= 1)) {
             throw new IllegalArgumentException("--random-erasing must be in [0, 1], got " + randomErasing);
         }
+        if (!(mixup >= 0 && cutmix >= 0 && Double.isFinite(mixup) && Double.isFinite(cutmix))) {
+            throw new IllegalArgumentException("--mixup and --cutmix take alpha >= 0, got " + mixup + ", " + cutmix);
+        }
+        if (!(mixupProb >= 0 && mixupProb <= 1 && mixupSwitchProb >= 0 && mixupSwitchProb <= 1)) {
+            throw new IllegalArgumentException("--mixup-prob and --mixup-switch-prob must be in [0, 1]");
+        }
+    }
+
+    /** Whether batches are mixed (mixup or cutmix). */
+    public boolean mixes() {
+        return (mixup > 0 || cutmix > 0) && mixupProb > 0;
     }
 
     /** The augmentation of images held in memory at their final size. */

@@ -36,6 +36,8 @@ public final class DistributedDataParallel {
     private static final long BROADCAST_BYTES = 250L << 20;
 
     private final WorkerGroup group;
+    private final Module module;
+    private final long bucketCapBytes;
     private final TensorVector params;
     private final TensorVector buffers;
     private final boolean broadcastBuffers;
@@ -53,6 +55,8 @@ public final class DistributedDataParallel {
             throw new IllegalArgumentException("DistributedDataParallel needs a group of more than one process");
         }
         this.group = group;
+        this.module = module;
+        this.bucketCapBytes = bucketCapBytes;
         this.broadcastBuffers = broadcastBuffers;
         requireSameModel(group, module);
         List<Tensor> trainable = new ArrayList<>();
@@ -120,6 +124,11 @@ public final class DistributedDataParallel {
             }
         }
         return "they differ";
+    }
+
+    /** A new replica of the same module, for when the set of parameters that require gradients has changed. */
+    public DistributedDataParallel rebuilt() {
+        return new DistributedDataParallel(group, module, bucketCapBytes, broadcastBuffers);
     }
 
     public WorkerGroup group() {

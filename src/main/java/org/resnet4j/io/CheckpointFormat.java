@@ -32,6 +32,8 @@ public final class CheckpointFormat {
     /** Metadata key of the CRC32C of the record and the model description. */
     public static final String RECORD_CRC = KEY + ".crc32c";
     public static final String MODEL_PREFIX = "model.";
+    /** The moving average of the weights ({@code --ema-decay}), a state dict like the model's. */
+    public static final String EMA_PREFIX = "ema.";
     public static final String OPTIMIZER = "optimizer.libtorch_archive";
     /** The layout this version writes and reads. */
     public static final int VERSION = 1;
@@ -133,10 +135,15 @@ public final class CheckpointFormat {
 
     /** The model's state dict inside a checkpoint. */
     public static Map<String, Tensor> modelTensors(TensorFile file) {
+        return tensors(file, MODEL_PREFIX);
+    }
+
+    /** The state dict stored under {@code prefix} ({@link #MODEL_PREFIX}, {@link #EMA_PREFIX}); empty when none. */
+    public static Map<String, Tensor> tensors(TensorFile file, String prefix) {
         Map<String, Tensor> model = new LinkedHashMap<>();
         file.tensors().forEach((k, v) -> {
-            if (k.startsWith(MODEL_PREFIX)) {
-                model.put(k.substring(MODEL_PREFIX.length()), v);
+            if (k.startsWith(prefix)) {
+                model.put(k.substring(prefix.length()), v);
             }
         });
         return model;

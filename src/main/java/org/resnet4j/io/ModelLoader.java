@@ -45,24 +45,33 @@ public final class ModelLoader {
      * without one {@code name} says which variant it is.
      */
     public static LoadedModel load(Path path, String name) throws IOException {
-        return load(path, name, (done, total) -> { });
+        return load(path, name, false, (done, total) -> { });
+    }
+
+    /** As {@link #load(Path, String)}; with {@code ema}, a checkpoint's moving average of the weights. */
+    public static LoadedModel load(Path path, String name, boolean ema) throws IOException {
+        return load(path, name, ema, (done, total) -> { });
     }
 
     /**
-     * As {@link #load(Path, String)}, where {@code path} may also name {@link PretrainedWeights} (when no such file
-     * exists): fetched into the {@link WeightsCache} with {@code progress}, and described by the registry (its
-     * variant, ImageNet's class names and its input preparation).
+     * As {@link #load(Path, String, boolean)}, where {@code path} may also name {@link PretrainedWeights} (when no
+     * such file exists): fetched into the {@link WeightsCache} with {@code progress}, and described by the registry
+     * (its variant, ImageNet's class names and its input preparation).
      */
-    public static LoadedModel load(Path path, String name, Downloader.Listener progress) throws IOException {
+    public static LoadedModel load(Path path, String name, boolean ema, Downloader.Listener progress)
+            throws IOException {
         Optional<PretrainedWeights> pretrained = pretrained(path);
         if (pretrained.isEmpty()) {
-            return loadFile(path, name);
+            return loadFile(path, name, ema);
         }
         PretrainedWeights w = pretrained.get();
         if (name != null && !name.equalsIgnoreCase(w.model())) {
             throw new WeightsFormatException(w.id() + " are weights for " + w.model() + ", not " + name);
         }
-        LoadedModel m = loadFile(WeightsCache.standard().fetch(w, progress), w.model());
+        if (ema) {
+            throw new IllegalArgumentException(w.id() + " holds no moving average of its weights: drop --use-ema");
+        }
+        LoadedModel m = loadFile(WeightsCache.standard().fetch(w, progress), w.model(), false);
         return new LoadedModel(m.net(), PretrainedWeights.imagenetClasses(), w.preprocessing(), w.evalTransform());
     }
 
@@ -81,8 +90,8 @@ public final class ModelLoader {
         return w.isPresent() ? WeightsCache.standard().fetch(w.get(), progress) : path;
     }
 
-    private static LoadedModel loadFile(Path path, String name) throws IOException {
-        TensorFile file = Weights.read(path);
+    private static LoadedModel loadFile(Path path, String name, boolean ema) throws IOException {
+        TensorFile file = Weights.read(path, ema);
         Optional<ModelInfo> info = Weights.modelInfo(path, file);
         ModelOptions options;
         if (info.isPresent() && (name == null || name.equalsIgnoreCase(info.get().options().name()))) {

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import org.bytedeco.pytorch.Tensor;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.model.ResNet;
 
@@ -49,6 +50,14 @@ public final class Weights {
 
     /** Reads a weights file of any supported kind, as a state dict and whatever model description it carries. */
     public static TensorFile read(Path path) throws IOException {
+        return read(path, false);
+    }
+
+    /**
+     * As {@link #read(Path)}; with {@code ema}, a checkpoint's moving average of the weights ({@code --ema-decay})
+     * instead of the trained weights, as timm's {@code --use-ema} loads {@code state_dict_ema}.
+     */
+    public static TensorFile read(Path path, boolean ema) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "no such weights file");
         }
@@ -62,7 +71,18 @@ public final class Weights {
             }
             // refuses versions this resnet4j cannot read, and damaged files
             CheckpointFormat.verify(path, f, CheckpointFormat.record(path, f));
+            if (ema) {
+                Map<String, Tensor> average = CheckpointFormat.tensors(f, CheckpointFormat.EMA_PREFIX);
+                if (average.isEmpty()) {
+                    throw new WeightsFormatException(path + ": holds no moving average of the weights (trained"
+                            + " without --ema-decay)");
+                }
+                return new TensorFile(average, f.metadata());
+            }
             return new TensorFile(CheckpointFormat.modelTensors(f), f.metadata());
+        }
+        if (ema) {
+            throw new WeightsFormatException(path + ": --use-ema needs a resnet4j checkpoint, not a weights file");
         }
         if (TorchSaveReader.looksLike(path)) {
             return new TensorFile(TorchSaveReader.read(path), Map.of());

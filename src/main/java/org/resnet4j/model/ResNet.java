@@ -8,6 +8,8 @@ import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.StringSharedModuleDict;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.resnet4j.engine.ChannelsLast;
@@ -37,6 +39,7 @@ public final class ResNet extends Module {
     private final LinearImpl fc;
     private boolean folded;
     private boolean channelsLast;
+    private Freeze frozen = Freeze.NONE;
 
     ResNet(ModelOptions options) {
         this.options = options;
@@ -194,6 +197,41 @@ public final class ResNet extends Module {
     /** Whether the weights are channels-last ({@link #toChannelsLast()}), so input should be too. */
     public boolean isChannelsLast() {
         return channelsLast;
+    }
+
+    /**
+     * Freezes {@code part} (and unfreezes the rest): its parameters stop requiring gradients and its BatchNorm layers
+     * stay in eval mode whatever {@link #train(boolean)} is told. Build the optimiser after freezing, over the
+     * parameters that still require gradients.
+     */
+    public void freeze(Freeze part) {
+        part.check(arch);
+        StringTensorDict params = named_parameters(true);
+        for (long i = 0; i < params.size(); i++) {
+            params.get(i).value().requires_grad_(!part.covers(params.get(i).key().getString()));
+        }
+        frozen = part;
+        train(is_training());
+    }
+
+    /** The part {@link #freeze} froze ({@link Freeze#NONE} at first). */
+    public Freeze frozen() {
+        return frozen;
+    }
+
+    /** Training mode for every layer outside the frozen part; frozen layers stay in eval mode. */
+    @Override
+    public void train(boolean on) {
+        super.train(on);
+        if (on && frozen.kind() != Freeze.Kind.NONE) {
+            StringSharedModuleDict modules = named_modules();
+            for (long i = 0; i < modules.size(); i++) {
+                var key = modules.get(i).key();
+                if (key != null && !key.getString().isEmpty() && frozen.covers(key.getString())) {
+                    modules.get(i).value().train(false);
+                }
+            }
+        }
     }
 
     /** Whether {@link #foldBatchNorm()} has run. */

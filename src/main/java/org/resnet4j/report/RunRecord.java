@@ -71,7 +71,7 @@ public record RunRecord(Path dir, TrainConfig config, List<MetricsRow> metrics, 
             throw new DataFormatException(file + ": not a resnet4j metrics.csv (expected the header "
                     + MetricsRow.CSV_HEADER + ")");
         }
-        boolean val = lines.get(0).endsWith(MetricsRow.CSV_VAL);
+        boolean val = lines.get(0).contains(MetricsRow.CSV_VAL);
         List<MetricsRow> rows = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {

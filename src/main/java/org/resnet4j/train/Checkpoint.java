@@ -37,7 +37,8 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
      * A checkpoint read back: its record, the model's state dict and the optimiser's state; {@code verified} is false
      * for checkpoints written before resnet4j kept checksums (nothing could be checked).
      */
-    public record Contents(Checkpoint checkpoint, Map<String, Tensor> model, byte[] optimizer, boolean verified) {
+    public record Contents(Checkpoint checkpoint, Map<String, Tensor> model, byte[] optimizer, boolean verified,
+            Map<String, Tensor> ema) {
         public TrainConfig config() {
             return checkpoint.config();
         }
@@ -57,8 +58,17 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
      */
     public static void write(Path path, Path previous, Checkpoint c, ResNet net, byte[] optimizerState)
             throws IOException {
+        write(path, previous, c, net, optimizerState, null);
+    }
+
+    /** As {@link #write(Path, Path, Checkpoint, ResNet, byte[])}, with the moving average {@code ema} (or null). */
+    public static void write(Path path, Path previous, Checkpoint c, ResNet net, byte[] optimizerState, ResNet ema)
+            throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         StateDict.of(net).forEach((k, v) -> tensors.put(CheckpointFormat.MODEL_PREFIX + k, v));
+        if (ema != null) {
+            StateDict.of(ema).forEach((k, v) -> tensors.put(CheckpointFormat.EMA_PREFIX + k, v));
+        }
         tensors.put(CheckpointFormat.OPTIMIZER, Tensors.fromBytes(ByteBuffer.wrap(optimizerState), ScalarType.Byte,
                 optimizerState.length));
         ObjectNode meta = JSON.createObjectNode();
@@ -103,7 +113,8 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
             throw new WeightsFormatException(path + ": checkpoint lacks the optimizer state");
         }
         return new Contents(new Checkpoint(config(path, meta), state, info.classNames(), info.preprocessing()),
-                CheckpointFormat.modelTensors(f), Tensors.toBytes(opt).array(), verified);
+                CheckpointFormat.modelTensors(f), Tensors.toBytes(opt).array(), verified,
+                CheckpointFormat.tensors(f, CheckpointFormat.EMA_PREFIX));
     }
 
     private static TrainConfig config(Path path, JsonNode meta) throws WeightsFormatException {

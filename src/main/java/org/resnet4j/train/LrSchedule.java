@@ -24,6 +24,9 @@ public interface LrSchedule {
             case ONECYCLE -> oneCycle(base, c.pctStart(), 25, 1e4, total);
             case CONSTANT -> step -> base;
         };
+        if (warmup > 0 && c.warmupStartFactor() != null) {
+            return withLinearWarmup(main, warmup, c.warmupStartFactor());
+        }
         return warmup > 0 ? withWarmup(main, warmup) : main;
     }
 
@@ -67,6 +70,14 @@ public interface LrSchedule {
 
     private static double anneal(double from, double to, double t) {
         return to + (from - to) * (1 + Math.cos(Math.PI * t)) / 2;
+    }
+
+    /**
+     * torchvision's LinearLR(start_factor) chained before the schedule: the rate times a factor rising linearly from
+     * {@code start} at step 0 to 1 at step {@code warmup}.
+     */
+    static LrSchedule withLinearWarmup(LrSchedule main, long warmup, double start) {
+        return step -> step < warmup ? main.lr(step) * (start + (1 - start) * step / warmup) : main.lr(step);
     }
 
     /** Linear warm-up from base/warmup to the schedule's value over the first {@code warmup} steps. */

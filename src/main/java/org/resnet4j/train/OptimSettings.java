@@ -2,6 +2,8 @@ package org.resnet4j.train;
 
 import java.util.Locale;
 
+import org.resnet4j.model.Freeze;
+
 import picocli.CommandLine.Option;
 
 /** The optimiser and the loss. */
@@ -26,7 +28,27 @@ public record OptimSettings(
         @Option(names = "--label-smoothing", paramLabel = "E", defaultValue = "0",
                 description = "label smoothing (default ${DEFAULT-VALUE})") double labelSmoothing,
         @Option(names = "--grad-clip", paramLabel = "NORM", defaultValue = "0",
-                description = "clip the gradient norm (default off)") double gradClip) {
+                description = "clip the gradient norm (default off)") double gradClip,
+        @Option(names = "--freeze", paramLabel = "PART", defaultValue = "none",
+                description = "fine-tuning: none (default), stem, layerK (the stem and stages 1..K) or backbone"
+                        + " (all but the classifier); frozen parameters are not trained and frozen BatchNorm stays in"
+                        + " eval mode") Freeze freeze,
+        @Option(names = "--unfreeze-at", paramLabel = "E", defaultValue = "0",
+                description = "train the frozen part too after E epochs (default 0: never)") int unfreezeAt,
+        @Option(names = "--head-lr", paramLabel = "LR",
+                description = "learning rate of the classifier fc, scheduled in proportion to --lr (default: --lr)")
+        Double headLr,
+        @Option(names = "--ema-decay", paramLabel = "D", defaultValue = "0",
+                description = "keep an exponential moving average of the weights (timm's ModelEmaV3), evaluated and"
+                        + " checkpointed alongside (default 0: off)") double emaDecay,
+        @Option(names = "--ema-warmup",
+                description = "EMA decay warm-up: 1 - (1 + step)^(-2/3), capped at --ema-decay") boolean emaWarmup,
+        @Option(names = "--lr-batch", paramLabel = "N",
+                description = "--lr is the rate for a batch of N images, scaled linearly to --batch-size x --accumulate"
+                        + " (torchvision's recipes: 0.5 for 1024; default: --lr as given)") Integer lrBatch,
+        @Option(names = "--ema-every", paramLabel = "N", defaultValue = "1",
+                description = "update the EMA after every N-th optimiser step (default ${DEFAULT-VALUE})")
+        int emaEvery) {
 
     /** The optimisers resnet4j trains with: libtorch's own, which follow PyTorch's update rules. */
     public enum Kind {
@@ -75,6 +97,25 @@ public record OptimSettings(
         require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got "
                 + labelSmoothing);
         require(gradClip >= 0, "--grad-clip cannot be negative, got " + gradClip);
+        freeze = freeze == null ? Freeze.NONE : freeze;
+        require(unfreezeAt >= 0, "--unfreeze-at cannot be negative, got " + unfreezeAt);
+        require(unfreezeAt == 0 || freeze.kind() != Freeze.Kind.NONE, "--unfreeze-at needs a --freeze to undo");
+        require(headLr == null || (headLr > 0 && Double.isFinite(headLr)), "--head-lr must be positive, got "
+                + headLr);
+        require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
+        require(!emaWarmup || emaDecay > 0, "--ema-warmup needs --ema-decay");
+        require(lrBatch == null || lrBatch >= 1, "--lr-batch must be at least 1, got " + lrBatch);
+        require(emaEvery >= 1, "--ema-every must be at least 1, got " + emaEvery);
+    }
+
+    /** The peak learning rate for batches of {@code batch} images: {@code --lr}, scaled when --lr-batch is given. */
+    public double lrFor(int batch) {
+        return lrBatch == null ? lr : lr * batch / lrBatch;
+    }
+
+    /** The learning rate of the classifier relative to the rest: {@code --head-lr / --lr}. */
+    public double headLrScale() {
+        return headLr == null ? 1 : headLr / lr;
     }
 
     static void require(boolean ok, String message) {
@@ -91,6 +132,11 @@ public record OptimSettings(
                 : String.format(Locale.ROOT, "AdamW lr %s betas (%s, %s)", lr, betas.beta1(), betas.beta2());
         return opt + " weight decay " + weightDecay + (noDecayBnBias ? " (not on BN and biases)" : "")
                 + (labelSmoothing > 0 ? ", label smoothing " + labelSmoothing : "")
-                + (gradClip > 0 ? ", gradient clipping " + gradClip : "");
+                + (gradClip > 0 ? ", gradient clipping " + gradClip : "")
+                + (freeze.kind() != Freeze.Kind.NONE ? ", " + freeze + " frozen" + (unfreezeAt > 0
+                        ? " for " + unfreezeAt + " epoch(s)" : "") : "")
+                + (headLr != null ? ", head lr " + headLr : "")
+                + (emaDecay > 0 ? ", weight EMA " + emaDecay + (emaWarmup ? " with warm-up" : "")
+                        + (emaEvery > 1 ? " every " + emaEvery + " steps" : "") : "");
     }
 }

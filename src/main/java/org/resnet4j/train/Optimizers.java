@@ -10,12 +10,10 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.OptimizerOptions;
-import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.OptimizerParamGroupVector;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.TensorVector;
 import org.resnet4j.model.ResNet;
 
@@ -28,30 +26,23 @@ public final class Optimizers {
     }
 
     /**
-     * The optimiser {@code c} describes over the model's parameters; with {@code noDecayBnBias}, BatchNorm weights
-     * and all biases (every 1-dimensional parameter) form a second group without weight decay.
+     * The optimiser {@code c} describes over the model's parameters that require gradients; with
+     * {@code noDecayBnBias}, BatchNorm weights and all biases (every 1-dimensional parameter) form a group without
+     * weight decay, and with {@code --head-lr} the classifier has groups of its own ({@link ParamGroups}).
      */
     public static Optimizer create(ResNet net, OptimSettings c) {
-        TensorVector decay = net.parameters();
-        TensorVector noDecay = new TensorVector();
-        if (c.noDecayBnBias()) {
-            decay = new TensorVector();
-            StringTensorDict params = net.named_parameters();
-            for (long i = 0; i < params.size(); i++) {
-                var t = params.get(i).value();
-                (t.dim() <= 1 ? noDecay : decay).push_back(t);
-            }
-        }
-        Optimizer opt = c.optimizer() == OptimSettings.Kind.ADAMW ? new AdamW(decay, adamW(c, c.weightDecay()))
-                : new SGD(decay, sgd(c, c.weightDecay()));
-        if (noDecay.size() > 0) {
-            opt.add_param_group(new OptimizerParamGroup(noDecay, options(c, 0)));
-        }
-        return opt;
+        return ParamGroups.create(net, c).optimizer();
     }
 
-    private static OptimizerOptions options(OptimSettings c, double weightDecay) {
-        return c.optimizer() == OptimSettings.Kind.ADAMW ? adamW(c, weightDecay) : sgd(c, weightDecay);
+    /** An optimiser over one first group, at {@code lrScale} times the configured rate. */
+    static Optimizer create(TensorVector params, OptimSettings c, double weightDecay, double lrScale) {
+        return c.optimizer() == OptimSettings.Kind.ADAMW ? new AdamW(params, adamW(c, weightDecay, lrScale))
+                : new SGD(params, sgd(c, weightDecay, lrScale));
+    }
+
+    static OptimizerOptions options(OptimSettings c, double weightDecay, double lrScale) {
+        return c.optimizer() == OptimSettings.Kind.ADAMW ? adamW(c, weightDecay, lrScale)
+                : sgd(c, weightDecay, lrScale);
     }
 
     /** Plain SGD over every parameter, as {@code torch.optim.SGD(model.parameters(), lr, momentum, weight_decay)}. */
@@ -59,8 +50,8 @@ public final class Optimizers {
         return new SGD(net.parameters(), sgd(lr, momentum, false, weightDecay));
     }
 
-    private static SGDOptions sgd(OptimSettings c, double weightDecay) {
-        SGDOptions o = sgd(c.lr(), c.momentum(), c.nesterov(), weightDecay);
+    private static SGDOptions sgd(OptimSettings c, double weightDecay, double lrScale) {
+        SGDOptions o = sgd(c.lr() * lrScale, c.momentum(), c.nesterov(), weightDecay);
         o.dampening().put(c.dampening());
         return o;
     }
@@ -73,8 +64,8 @@ public final class Optimizers {
         return o;
     }
 
-    private static AdamWOptions adamW(OptimSettings c, double weightDecay) {
-        AdamWOptions o = new AdamWOptions(c.lr());
+    private static AdamWOptions adamW(OptimSettings c, double weightDecay, double lrScale) {
+        AdamWOptions o = new AdamWOptions(c.lr() * lrScale);
         // betas() points at a std::tuple<double, double>, which libstdc++ lays out last element first: beta2 sits at
         // offset 0. Writing (beta1, beta2) in order swaps them; OptimizerParityTest catches it against PyTorch.
         o.betas().put(0, c.betas().beta2()).put(1, c.betas().beta1());

@@ -160,10 +160,11 @@ public final class RunDirectory {
             return;
         }
         boolean withVal = rows.stream().anyMatch(MetricsRow::hasVal);
+        boolean withEma = rows.stream().anyMatch(MetricsRow::hasEma);
         StringBuilder b = new StringBuilder(MetricsRow.CSV_HEADER).append(withVal ? MetricsRow.CSV_VAL : "")
-                .append('\n');
+                .append(withEma ? MetricsRow.CSV_EMA : "").append('\n');
         for (MetricsRow r : rows) {
-            b.append(r.csv(withVal)).append('\n');
+            b.append(r.csv(withVal, withEma)).append('\n');
         }
         AtomicFile.writeString(path(METRICS), b.toString());
     }

@@ -33,6 +33,12 @@ public record RunSettings(
                 description = "train on N batches per epoch") int limitTrainBatches,
         @Option(names = "--limit-eval-batches", paramLabel = "N", defaultValue = "0",
                 description = "evaluate on N batches (a fixed sample)") int limitEvalBatches,
+        @Option(names = "--accumulate", paramLabel = "N", defaultValue = "1",
+                description = "accumulate the gradients of N batches per optimiser step, each loss divided by N"
+                        + " (default ${DEFAULT-VALUE}); schedules count optimiser steps") int accumulate,
+        @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+                description = "also save last.ckpt every N steps within an epoch (default 0: at epoch ends only)")
+        long checkpointEvery,
         @Option(names = "--on-nonfinite", paramLabel = "stop|skip", defaultValue = "stop",
                 description = "at a NaN or infinite loss, gradient or BatchNorm statistic: stop, keeping the last good"
                         + " checkpoint (default), or skip the step without updating (counted and reported)")
@@ -45,5 +51,7 @@ public record RunSettings(
         require(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
         require(evalBatchSize >= 1, "--eval-batch-size must be at least 1, got " + evalBatchSize);
         require(maxSteps >= 0 && limitTrainBatches >= 0 && limitEvalBatches >= 0, "limits cannot be negative");
+        require(accumulate >= 1, "--accumulate must be at least 1, got " + accumulate);
+        require(checkpointEvery >= 0, "--checkpoint-every cannot be negative, got " + checkpointEvery);
     }
 }

@@ -19,6 +19,9 @@ public record ScheduleSettings(
                 description = "multistep factor (default ${DEFAULT-VALUE})") double gamma,
         @Option(names = "--warmup-epochs", paramLabel = "E", defaultValue = "0",
                 description = "linear warm-up (default ${DEFAULT-VALUE})") double warmupEpochs,
+        @Option(names = "--warmup-start-factor", paramLabel = "F",
+                description = "warm-up from F x the rate, as torchvision's LinearLR(start_factor=F) (default: from"
+                        + " 1/warm-up steps)") Double warmupStartFactor,
         @Option(names = "--min-lr", paramLabel = "LR", defaultValue = "0",
                 description = "cosine: final learning rate (default ${DEFAULT-VALUE})") double minLr,
         @Option(names = "--pct-start", paramLabel = "P", defaultValue = "0.3",
@@ -49,6 +52,8 @@ public record ScheduleSettings(
         require(gamma > 0 && gamma <= 1, "--gamma must be in (0, 1], got " + gamma);
         require(warmupEpochs >= 0, "--warmup-epochs cannot be negative, got " + warmupEpochs);
         require(schedule != Kind.ONECYCLE || warmupEpochs == 0, "one-cycle has its own warm-up (--pct-start)");
+        require(warmupStartFactor == null || (warmupStartFactor > 0 && warmupStartFactor <= 1),
+                "--warmup-start-factor must be in (0, 1], got " + warmupStartFactor);
         require(minLr >= 0, "--min-lr cannot be negative, got " + minLr);
         require(pctStart > 0 && pctStart < 1, "--pct-start must be in (0, 1), got " + pctStart);
     }

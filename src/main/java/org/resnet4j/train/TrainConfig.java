@@ -102,6 +102,11 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
                 engine, dist);
     }
 
+    /** The peak learning rate: {@code --lr}, scaled to the batch of an optimiser step when --lr-batch asks. */
+    public double lr() {
+        return optim.lrFor(run.batchSize() * run.accumulate());
+    }
+
     /** The model this config trains, before the data fixes its input channels and class count. */
     public ModelOptions modelOptions() {
         return model.options();

@@ -17,6 +17,7 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.data.AugmentSettings;
 import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSource;
@@ -129,8 +130,8 @@ public final class TrainSetup {
             return p;
         }
         TrainConfig c = p.config();
-        return new TrainParts(p.net(), p.optimizer(), p.step(), LrSchedule.of(c.schedule(), c.optim().lr(),
-                c.run().epochs(), batches), p.loader(), batches, p.epochs(), p.maxSteps(), p.evaluation(), c,
+        return new TrainParts(p.net(), p.optimizer(), p.step(), LrSchedule.of(c.schedule(), c.lr(),
+                c.run().epochs(), p.step().updatesPerEpoch(batches)), p.loader(), batches, p.epochs(), p.maxSteps(), p.evaluation(), c,
                 p.classNames(), p.preprocessing(), p.description(), group);
     }
 
@@ -322,7 +323,8 @@ public final class TrainSetup {
         if (channelsLast) {
             net.toChannelsLast();
         }
-        Optimizer optimizer = Optimizers.create(net, config.optim());
+        ParamGroups groups = ParamGroups.create(net, config.optim(), resume == null ? 0 : resume.state().epoch);
+        Optimizer optimizer = groups.optimizer();
         if (resume != null) {
             Optimizers.loadState(optimizer, resume.optimizer());
         }
@@ -338,14 +340,29 @@ public final class TrainSetup {
         Evaluation evaluation = new Evaluation(data.hasVal() ? data.eval(Split.VAL, loading, sample) : null,
                 data.eval(Split.TEST, loading, sample), new Evaluator(run.evalBatchSize(), workers, run.evalTta(),
                 run.precision()), sample > 0);
-        TrainStep step = new TrainStep(net, optimizer, run.precision(), config.optim().labelSmoothing(),
-                config.optim().gradClip(), run.onNonfinite());
+        AugmentSettings a = config.augment();
+        Mixup mixup = a.mixes() ? new Mixup(a.mixup(), a.cutmix(), a.mixupProb(), a.mixupSwitchProb(),
+                config.optim().labelSmoothing(), classes.size(), run.seed()) : null;
+        TrainStep step = new TrainStep(net, groups, new TrainStep.Options(run.precision(),
+                config.optim().labelSmoothing(), config.optim().gradClip(), run.accumulate(), mixup),
+                run.onNonfinite());
+        OptimSettings o = config.optim();
+        if (o.emaDecay() > 0) {
+            ModelEma ema = new ModelEma(net, o.emaDecay(), o.emaWarmup(), o.emaEvery());
+            if (resume != null) {
+                if (resume.ema().isEmpty()) {
+                    throw new IllegalArgumentException("the checkpoint holds no moving average of the weights");
+                }
+                StateDict.load(ema.model(), resume.ema(), true);
+            }
+            step.withEma(ema);
+        }
         List<String> description = new ArrayList<>(notes);
         description.addAll(describe(resolved, net, data, dataConfig, evaluation, batches, channelsLast, group,
                 loader.images()));
-        return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.optim().lr(),
-                run.epochs(), batches), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved, classes,
-                Preprocessing.of(dataConfig), description, group);
+        return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.lr(), run.epochs(),
+                step.updatesPerEpoch(batches)), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved,
+                classes, Preprocessing.of(dataConfig), description, group);
     }
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */

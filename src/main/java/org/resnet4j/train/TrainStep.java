@@ -8,6 +8,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -20,9 +21,11 @@ import org.resnet4j.io.StateDict;
 import org.resnet4j.model.ResNet;
 
 /**
- * One optimisation step: forward (under bf16 autocast when asked), cross-entropy with optional label smoothing,
- * backward, optional gradient clipping, update. Shared by the trainer and the benchmark, so what is timed is what
- * trains. Call it inside a native-memory scope.
+ * One optimisation step: forward (under bf16 autocast when asked), cross-entropy with optional label smoothing (or,
+ * with mixup/cutmix, a soft-target cross-entropy with the smoothing folded into the targets), backward, optional
+ * gradient clipping, update. With gradient accumulation a step spans N batches (a {@link Window}): each batch's loss
+ * is divided by N, as Lightning does, and the optimiser steps after the last. Shared by the trainer and the
+ * benchmark, so what is timed is what trains. Call it inside a native-memory scope.
  *
  * <p>A step whose loss or BatchNorm running statistics are not finite never updates the weights. With
  * {@link OnNonFinite#SKIP} the step also checks its gradients, puts the BatchNorm statistics back as they were before
@@ -31,13 +34,13 @@ import org.resnet4j.model.ResNet;
 public final class TrainStep {
     private final ResNet net;
     private final Optimizer optimizer;
-    private final Precision precision;
-    private final double labelSmoothing;
-    private final double gradClip;
+    private final ParamGroups groups;
+    private final Options options;
     private final OnNonFinite onNonFinite;
     private final Map<String, Tensor> statistics = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private ModelEma ema;
     /** Averages gradients over the processes of a distributed run; null in a process on its own. */
     private DistributedDataParallel ddp;
 
@@ -51,17 +54,44 @@ public final class TrainStep {
         }
     }
 
+    /**
+     * How a step trains: precision, label smoothing, gradient clipping, batches per optimiser step, and batch mixing
+     * (null for none).
+     */
+    public record Options(Precision precision, double labelSmoothing, double gradClip, int accumulate, Mixup mixup) {
+        public Options {
+            if (accumulate < 1) {
+                throw new IllegalArgumentException("accumulation needs at least one batch per step");
+            }
+        }
+
+        public static Options of(Precision precision, double labelSmoothing, double gradClip) {
+            return new Options(precision, labelSmoothing, gradClip, 1, null);
+        }
+    }
+
+    /**
+     * Where a batch falls in its accumulation window: the first clears the gradients, the last updates the weights.
+     * {@code last} is the one place that knows a micro-batch is final (where data-parallel training synchronises).
+     */
+    public record Window(boolean first, boolean last) {
+        public static final Window WHOLE = new Window(true, true);
+    }
+
     public TrainStep(ResNet net, Optimizer optimizer, Precision precision, double labelSmoothing, double gradClip) {
         this(net, optimizer, precision, labelSmoothing, gradClip, OnNonFinite.STOP);
     }
 
     public TrainStep(ResNet net, Optimizer optimizer, Precision precision, double labelSmoothing, double gradClip,
             OnNonFinite onNonFinite) {
+        this(net, ParamGroups.of(optimizer), Options.of(precision, labelSmoothing, gradClip), onNonFinite);
+    }
+
+    public TrainStep(ResNet net, ParamGroups groups, Options options, OnNonFinite onNonFinite) {
         this.net = net;
-        this.optimizer = optimizer;
-        this.precision = precision;
-        this.labelSmoothing = labelSmoothing;
-        this.gradClip = gradClip;
+        this.optimizer = groups.optimizer();
+        this.groups = groups;
+        this.options = options;
         this.onNonFinite = onNonFinite;
         StateDict.of(net).forEach((name, t) -> {
             if (name.endsWith("running_mean") || name.endsWith("running_var")) {
@@ -89,10 +119,63 @@ public final class TrainStep {
         }
     }
 
-    /** Makes every step a data-parallel one: gradients averaged over {@code ddp}'s processes. */
+    /**
+     * Makes every update a data-parallel one: gradients averaged over {@code ddp}'s processes, exchanged on the last
+     * batch of each accumulation window only (DDP's {@code no_sync} on the others).
+     */
     public TrainStep distributed(DistributedDataParallel ddp) {
         this.ddp = ddp;
         return this;
+    }
+
+    /** Keeps {@code ema} of the weights too (the trainer updates it after each optimiser step). */
+    public TrainStep withEma(ModelEma ema) {
+        this.ema = ema;
+        return this;
+    }
+
+    /** The moving average of the weights, or null. */
+    public ModelEma ema() {
+        return ema;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public ParamGroups groups() {
+        return groups;
+    }
+
+    /**
+     * Called as epoch {@code epoch} (0-based) starts: releases a frozen part at {@code --unfreeze-at}; returns what
+     * changed, or null.
+     */
+    public String startEpoch(int epoch) {
+        String changed = groups.startEpoch(epoch);
+        if (changed != null && ddp != null) {
+            ddp = ddp.rebuilt(); // the Reducer all-reduces the gradients of the parameters it was built with
+        }
+        return changed;
+    }
+
+    /** Batches per optimiser step. */
+    public int accumulate() {
+        return options.accumulate();
+    }
+
+    /**
+     * The window of batch {@code batch} (0-based) of an epoch of {@code batches}; an epoch's last window may be
+     * short, and still updates.
+     */
+    public Window window(int batch, int batches) {
+        int n = options.accumulate();
+        return new Window(batch % n == 0, (batch + 1) % n == 0 || batch + 1 == batches);
+    }
+
+    /** Optimiser steps in an epoch of {@code batches}. */
+    public int updatesPerEpoch(int batches) {
+        return (batches + options.accumulate() - 1) / options.accumulate();
     }
 
     /**
@@ -102,25 +185,43 @@ public final class TrainStep {
      * memory of ResNet-18 training would double.
      */
     private Tensor forwardKeepingOnlyLogits(Tensor images) {
-        try (Autocast ac = precision.autocast()) {
+        try (Autocast ac = options.precision().autocast()) {
             return Scopes.keepingOnlyResult(() -> net.forward(images));
         }
     }
 
     /**
-     * Runs the step at learning rate {@code lr}. A non-finite loss or BatchNorm statistic is returned without
+     * Runs a whole step at learning rate {@code lr}. A non-finite loss or BatchNorm statistic is returned without
      * updating the weights, so the caller can stop with the model as it was, or skip the step.
      */
     public Outcome run(Tensor images, Tensor labels, double lr) {
-        Optimizers.setLr(optimizer, lr);
-        optimizer.zero_grad(true);
+        return run(images, labels, lr, 0, Window.WHOLE);
+    }
+
+    /**
+     * Runs batch {@code batch} (counted over the run: it seeds mixing) of an accumulation window, updating the weights
+     * at {@code lr} (times each group's scale) when the window ends.
+     */
+    public Outcome run(Tensor images, Tensor labels, double lr, long batch, Window window) {
+        if (window.first()) {
+            optimizer.zero_grad(true);
+        }
         List<Tensor> before = onNonFinite == OnNonFinite.SKIP ? snapshot() : null;
-        if (ddp != null) {
+        Tensor targets = null;
+        if (options.mixup() != null) {
+            Mixup.Mixed m = options.mixup().apply(images, labels, batch);
+            images = m.images();
+            targets = m.targets();
+        }
+        boolean sync = ddp != null && window.last();
+        if (sync) {
             ddp.beforeForward();
         }
         Tensor logits = forwardKeepingOnlyLogits(images);
-        Tensor loss = torch.cross_entropy_loss(logits.to(ScalarType.Float), labels, new TensorOptional(), 1, -100,
-                labelSmoothing);
+        Tensor loss = targets != null
+                ? torch.cross_entropy_loss(logits.to(ScalarType.Float), targets, new TensorOptional(), 1, -100, 0)
+                : torch.cross_entropy_loss(logits.to(ScalarType.Float), labels, new TensorOptional(), 1, -100,
+                        options.labelSmoothing());
         double l = loss.item_double();
         String bad = !Double.isFinite(l) ? "the loss became " + l
                 : !NonFinite.allFinite(List.copyOf(statistics.values())) ? "BatchNorm statistics ("
@@ -131,13 +232,18 @@ public final class TrainStep {
         if (bad != null) {
             return rejected(before, l, bad);
         }
-        if (ddp != null) {
-            ddp.backward(loss);
+        Tensor scaled = options.accumulate() > 1 ? loss.div(new Scalar((double) options.accumulate())) : loss;
+        if (sync) {
+            ddp.backward(scaled);
         } else {
-            loss.backward();
+            scaled.backward();
         }
-        if (gradClip > 0) {
-            torch.clip_grad_norm_(net.parameters(), gradClip);
+        long correct = logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long();
+        if (!window.last()) {
+            return new Outcome(l, correct);
+        }
+        if (options.gradClip() > 0) {
+            torch.clip_grad_norm_(net.parameters(), options.gradClip());
         }
         if (before != null) {
             Map<String, Tensor> grads = new LinkedHashMap<>();
@@ -148,6 +254,7 @@ public final class TrainStep {
                 return rejected(before, l, "the gradient of " + g + " became non-finite");
             }
         }
+        groups.setLr(lr);
         optimizer.step();
         if (before != null) {
             String p = NonFinite.firstIn(parameters);
@@ -155,7 +262,6 @@ public final class TrainStep {
                 return new Outcome(l, 0, "the update made " + p + " non-finite", true);
             }
         }
-        long correct = logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long();
         return new Outcome(l, correct);
     }
 

@@ -148,21 +148,32 @@ public final class Trainer {
     }
 
     /** Trains the rest of epoch {@code e}; returns why it stopped early, or null when the epoch is done. */
-    private TrainResult.Status trainEpoch(int e) {
+    private TrainResult.Status trainEpoch(int e) throws IOException {
         int batches = parts.batchesPerEpoch();
         listeners.epochStarted(e + 1, parts.epochs(), batches, state.batchInEpoch);
         skippedBeforeEpoch = state.skippedSteps;
+        String released = parts.step().startEpoch(e);
+        if (released != null) {
+            listeners.message(released);
+        }
         parts.net().train(true);
         if (state.batchInEpoch == 0) {
-            state.epochLr = parts.schedule().lr(state.step);
+            state.epochLr = parts.schedule().lr(update());
         }
         try (BatchStream stream = parts.loader().epoch(e, state.batchInEpoch)) {
             while (state.batchInEpoch < batches) {
-                if (stopAgreed()) {
+                // a run stops (and saves) only between accumulation windows: a checkpoint holds no partial gradient
+                boolean betweenWindows = state.batchInEpoch % parts.step().accumulate() == 0;
+                if (betweenWindows && stopAgreed()) {
                     return TrainResult.Status.STOPPED;
                 }
-                if (parts.maxSteps() > 0 && state.step >= parts.maxSteps()) {
+                if (betweenWindows && parts.maxSteps() > 0 && state.step >= parts.maxSteps()) {
                     return TrainResult.Status.MAX_STEPS;
+                }
+                if (betweenWindows && state.batchInEpoch > 0 && checkpointDue()) {
+                    addUpEpochSums();
+                    write(dir.path(RunDirectory.LAST), checkedOptimizerState("at a mid-epoch checkpoint"),
+                            "step " + state.step);
                 }
                 listeners.beforeStep(state.step);
                 long t0 = System.nanoTime();
@@ -192,8 +203,12 @@ public final class Trainer {
      * with {@link OnNonFinite#SKIP} is counted and passed over, until a whole epoch's steps (at most 100) in a row were.
      */
     private TrainStep.Outcome step(Batch b) {
-        double lr = parts.schedule().lr(state.step);
-        TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr);
+        double lr = parts.schedule().lr(update());
+        TrainStep.Window window = parts.step().window(state.batchInEpoch, parts.batchesPerEpoch());
+        TrainStep.Outcome o = parts.step().run(b.images(), b.labels(), lr, state.step, window);
+        if (window.last() && o.nonFinite() == null && parts.step().ema() != null) {
+            parts.step().ema().afterUpdate(parts.net(), update() + 1);
+        }
         if (o.nonFinite() != null) {
             String what = String.format(Locale.ROOT, "%s at epoch %d, step %d (lr %g)", o.nonFinite(), state.epoch + 1,
                     state.step + 1, lr);
@@ -236,6 +251,22 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The optimiser step the current batch belongs to, which the schedule follows: the batch count itself without
+     * accumulation, else the windows of the epochs before and of this one.
+     */
+    private long update() {
+        int n = parts.step().accumulate();
+        return n == 1 ? state.step : (long) state.epoch * parts.step().updatesPerEpoch(parts.batchesPerEpoch())
+                + state.batchInEpoch / n;
+    }
+
+    /** Whether {@code --checkpoint-every} asks for a checkpoint now (between windows, within an epoch). */
+    private boolean checkpointDue() {
+        long every = parts.config() == null ? 0 : parts.config().run().checkpointEvery();
+        return every > 0 && update() % every == 0;
+    }
+
     private void endEpoch(int e) throws IOException {
         WorkerGroup g = parts.group();
         double[] seen = {state.epochLossSum, state.epochCorrect, state.epochSeen};
@@ -246,10 +277,12 @@ public final class Trainer {
         Evaluation ev = parts.evaluation();
         EvalResult val = ev.val() == null ? null : ev.run(parts.net(), "val", ev.val(), listeners, g);
         EvalResult test = ev.run(parts.net(), "test", ev.test(), listeners, g);
-        for (EvalResult r : new EvalResult[] {val, test}) {
+        ModelEma ema = parts.step().ema();
+        EvalResult emaTest = ema == null ? null : ev.run(ema.model(), "test (EMA)", ev.test(), listeners, g);
+        for (EvalResult r : new EvalResult[] {val, test, emaTest}) {
             if (r != null && !Double.isFinite(r.loss())) {
                 throw diverged(String.format(Locale.ROOT, "the %s loss became %s after epoch %d (step %d)",
-                        r == val ? "validation" : "test", r.loss(), e + 1, state.step));
+                        r == val ? "validation" : r == test ? "test" : "EMA test", r.loss(), e + 1, state.step));
             }
         }
         long skipped = state.skippedSteps - skippedBeforeEpoch;
@@ -259,7 +292,8 @@ public final class Trainer {
         }
         MetricsRow row = new MetricsRow(e + 1, state.epochLr, seen[0] / seen[2], seen[1] / seen[2],
                 val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.top1(), test.loss(), test.top1(),
-                state.epochSeconds, seen[2] / state.epochSeconds);
+                state.epochSeconds, seen[2] / state.epochSeconds, emaTest == null ? null : emaTest.loss(),
+                emaTest == null ? null : emaTest.top1());
         state.history.add(row);
         double acc = val != null ? val.top1() : test.top1();
         boolean best = acc > state.bestAccuracy;
@@ -309,7 +343,7 @@ public final class Trainer {
         try (PointerScope scope = new PointerScope()) {
             Checkpoint.write(path, last && keepPrevious ? dir.path(RunDirectory.LAST_PREV) : null,
                     new Checkpoint(parts.config(), state, parts.classNames(), parts.preprocessing()), parts.net(),
-                    optimizer);
+                    optimizer, parts.step().ema() == null ? null : parts.step().ema().model());
         }
         if (last) {
             lastGood = path + " (" + state.position() + ")";

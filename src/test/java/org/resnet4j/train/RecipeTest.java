@@ -32,6 +32,35 @@ class RecipeTest {
     }
 
     @Test
+    void theImagenetRecipeIsTorchvisionsResNet50V2() {
+        TrainConfig c = Recipe.parse("imagenet").applyTo(TrainConfig.reference());
+        assertThat(c.model().model()).isEqualTo("imagenet_resnet50");
+        assertThat(c.run().epochs()).isEqualTo(600);
+        assertThat(c.optim().weightDecay()).isEqualTo(2e-5);
+        assertThat(c.optim().noDecayBnBias()).isTrue();
+        assertThat(c.optim().labelSmoothing()).isEqualTo(0.1);
+        assertThat(c.augment().mixup()).isEqualTo(0.2);
+        assertThat(c.augment().cutmix()).isEqualTo(1.0);
+        assertThat(c.augment().trivialAugment()).isTrue();
+        assertThat(c.augment().randomErasing()).isEqualTo(0.1);
+        assertThat(c.optim().emaEvery()).isEqualTo(32);
+        // torchvision's train.py: alpha = (1 - decay) * batch * world * ema_steps / epochs, decay = 1 - alpha
+        assertThat(c.optim().emaDecay()).isCloseTo(1 - 2e-5 * 1024 * 32 / 600, Offset.offset(1e-12));
+        // lr 0.5 for 1024 images, linearly: 128 a step gives 0.0625, 256 x 4 accumulated gives 0.5
+        assertThat(c.lr()).isCloseTo(0.0625, EXACT);
+        assertThat(c.with("--batch-size", "256", "--accumulate", "4").lr()).isCloseTo(0.5, EXACT);
+        assertThat(c.with("--lr", "0.8").lr()).isCloseTo(0.1, EXACT);
+        // cosine after 5 warm-up epochs rising linearly from 0.01x (LinearLR(start_factor=0.01) + CosineAnnealingLR)
+        LrSchedule s = LrSchedule.of(c.schedule(), c.lr(), c.run().epochs(), 100);
+        assertThat(s.lr(0)).isCloseTo(0.0625 * 0.01, EXACT);
+        assertThat(s.lr(250)).isCloseTo(0.0625 * (0.01 + 0.99 * 0.5), EXACT);
+        assertThat(s.lr(500)).isCloseTo(0.0625, EXACT);
+        assertThat(s.lr(500 + 59_500 / 2)).isCloseTo(0.0625 / 2, EXACT);
+        assertThat(c.describe()).contains("cosine", "warm-up 5.0 epochs");
+        assertThatThrownBy(() -> c.with("--warmup-start-factor", "0")).hasMessageContaining("(0, 1]");
+    }
+
+    @Test
     void schedulesFollowPyTorchsFormulas() {
         TrainConfig c = TrainConfig.reference().with("--lr", "0.4", "--epochs", "10");
         LrSchedule cosine = schedule(c.with("--schedule", "cosine", "--min-lr", "0"));
