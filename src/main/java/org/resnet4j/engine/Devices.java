@@ -99,7 +99,7 @@ public final class Devices {
             }
         }
         out.put("devices", devices);
-        out.put("distributed_backend", (cudaDeviceCount() > 0 ? ComputeDevice.cuda(0) : ComputeDevice.CPU)
+        out.put("dist_backend", (cudaDeviceCount() > 0 ? ComputeDevice.cuda(0) : ComputeDevice.CPU)
                 .distributedBackend());
         return out;
     }

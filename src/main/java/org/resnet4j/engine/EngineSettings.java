@@ -1,5 +1,7 @@
 package org.resnet4j.engine;
 
+import java.util.Set;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +19,9 @@ public record EngineSettings(
                         + " --deterministic)") boolean cudnnBenchmark) {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineSettings.class);
+
+    /** The settings of the device, for commands that compute nothing on one to leave out. */
+    public static final Set<String> DEVICE_SETTINGS = Set.of("device", "cudnnBenchmark");
 
     public EngineSettings {
         if (threads < 0) {

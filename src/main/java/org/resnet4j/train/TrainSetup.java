@@ -21,6 +21,7 @@ import org.resnet4j.data.DataSource;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
@@ -103,8 +104,8 @@ public final class TrainSetup {
         List<String> recipe = recorded.differences(changed, TrainConfig.RESOURCES);
         if (!recipe.isEmpty()) {
             throw new IllegalArgumentException("a resumed run keeps its recipe, so " + String.join(", ", recipe)
-                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers, --data-dir,"
-                    + " --max-image-pixels, --on-bad-image and --on-nonfinite can (see " + dir.path(RunDirectory.CONFIG)
+                    + " cannot change; only --epochs, --max-steps, --threads, --device, --cudnn-benchmark,"
+                    + " --data-workers, --data-dir, --max-image-pixels, --on-bad-image and --on-nonfinite can (see " + dir.path(RunDirectory.CONFIG)
                     + ")");
         }
         int epochs = changed.run().epochs();
@@ -173,8 +174,12 @@ public final class TrainSetup {
     static TrainParts assemble(TrainConfig config, Checkpoint.Contents resume, TrainListener listener,
             List<String> startNotes) throws IOException {
         List<String> notes = new ArrayList<>(startNotes);
-        config.engine().start();
         RunSettings run = config.run();
+        ComputeDevice device = config.engine().startOnDevice(run.deterministic());
+        run.precision().requireSupportedOn(device);
+        if (device.isCuda()) {
+            notes.add("computing on " + device);
+        }
         if (run.deterministic()) {
             torch.globalContext().setDeterministicAlgorithms(true, false);
             torch.globalContext().setDeterministicMkldnn(true);
@@ -201,7 +206,8 @@ public final class TrainSetup {
         } else if (config.model().weights() != null) {
             notes.add(fineTuneFrom(net, config.model().weights()));
         }
-        boolean channelsLast = run.layout().channelsLast(net.architecture(), run.precision().isBf16());
+        device.move(net);
+        boolean channelsLast = run.layout().channelsLastOn(device, net.architecture(), run.precision(), true);
         if (channelsLast) {
             net.toChannelsLast();
         }

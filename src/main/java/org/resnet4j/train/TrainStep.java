@@ -13,6 +13,8 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.ComputeDevice;
+import org.resnet4j.engine.LossScaler;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Scopes;
 import org.resnet4j.io.StateDict;
@@ -34,6 +36,10 @@ public final class TrainStep {
     private final double labelSmoothing;
     private final double gradClip;
     private final OnNonFinite onNonFinite;
+    /** Where the model computes; batches arrive in host memory and are put there. */
+    private final ComputeDevice device;
+    /** fp16 only: dynamic loss scaling; a step it skips for an overflow is not a failure. */
+    private final LossScaler scaler;
     private final Map<String, Tensor> statistics = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
@@ -60,6 +66,9 @@ public final class TrainStep {
         this.labelSmoothing = labelSmoothing;
         this.gradClip = gradClip;
         this.onNonFinite = onNonFinite;
+        this.device = ComputeDevice.of(net);
+        precision.requireSupportedOn(device);
+        this.scaler = precision.needsLossScaling() ? new LossScaler() : null;
         StateDict.of(net).forEach((name, t) -> {
             if (name.endsWith("running_mean") || name.endsWith("running_var")) {
                 statistics.put(name, t);
@@ -86,7 +95,7 @@ public final class TrainStep {
      * memory of ResNet-18 training would double.
      */
     private Tensor forwardKeepingOnlyLogits(Tensor images) {
-        try (Autocast ac = precision.autocast()) {
+        try (Autocast ac = precision.autocast(device)) {
             return Scopes.keepingOnlyResult(() -> net.forward(images));
         }
     }
@@ -95,7 +104,9 @@ public final class TrainStep {
      * Runs the step at learning rate {@code lr}. A non-finite loss or BatchNorm statistic is returned without
      * updating the weights, so the caller can stop with the model as it was, or skip the step.
      */
-    public Outcome run(Tensor images, Tensor labels, double lr) {
+    public Outcome run(Tensor hostImages, Tensor hostLabels, double lr) {
+        Tensor images = device.put(hostImages);
+        Tensor labels = device.put(hostLabels);
         Optimizers.setLr(optimizer, lr);
         optimizer.zero_grad(true);
         List<Tensor> before = onNonFinite == OnNonFinite.SKIP ? snapshot() : null;
@@ -110,7 +121,18 @@ public final class TrainStep {
             return rejected(before, l, "BatchNorm statistics (" + NonFinite.firstIn(statistics) + ") became"
                     + " non-finite");
         }
-        loss.backward();
+        if (scaler != null) {
+            scaler.scale(loss).backward();
+            if (scaler.unscale(net.parameters())) {
+                // float16 overflowed at this scale: GradScaler skips the update and lowers the scale
+                scaler.update();
+                optimizer.zero_grad(true);
+                return new Outcome(l, logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long(), null,
+                        false);
+            }
+        } else {
+            loss.backward();
+        }
         if (gradClip > 0) {
             torch.clip_grad_norm_(net.parameters(), gradClip);
         }
@@ -124,6 +146,9 @@ public final class TrainStep {
             }
         }
         optimizer.step();
+        if (scaler != null) {
+            scaler.update();
+        }
         if (before != null) {
             String p = NonFinite.firstIn(parameters);
             if (p != null) {

@@ -66,7 +66,7 @@ class DevicesTest {
     @Test
     void infoSaysWhatThereIs() {
         var info = Devices.describe();
-        assertThat(info).containsKeys("cuda_build", "cuda", "cudnn", "devices", "distributed_backend");
+        assertThat(info).containsKeys("cuda_build", "cuda", "cudnn", "devices", "dist_backend");
         assertThat((List<?>) info.get("devices")).first().isEqualTo("cpu");
         if (!Devices.cudaBuild()) {
             assertThat(info.get("cuda").toString()).startsWith("none (CPU-only build");
