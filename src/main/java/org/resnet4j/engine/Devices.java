@@ -59,9 +59,21 @@ public final class Devices {
         };
     }
 
+    /** Whether the CUDA build of the libtorch natives (-Pgpu) is on the class path, loaded or not. */
+    public static boolean gpuNativesPresent() {
+        return torch.class.getResource("/org/bytedeco/pytorch/" + Loader.getPlatform() + "-gpu/") != null;
+    }
+
     private static String whyNoCuda() {
-        return cudaBuild() ? "libtorch sees no CUDA device (check the driver and CUDA_VISIBLE_DEVICES)"
-                : "this build has CPU-only libtorch natives (" + Loader.getPlatform() + "); build with -Pgpu for CUDA";
+        if (cudaBuild()) {
+            return "libtorch sees no CUDA device (check the driver and CUDA_VISIBLE_DEVICES)";
+        }
+        if (gpuNativesPresent()) {
+            // JavaCPP skips libtorch_cuda quietly when its libraries are missing, and libtorch then runs CPU-only
+            return "the CUDA build of libtorch is here but its CUDA part did not load: cuBLAS, cuSPARSE, cuSOLVER,"
+                    + " cuDNN and NCCL must be on the library path (CUDA 13.1 and cuDNN 9.19, see docs/devices.md)";
+        }
+        return "this build has CPU-only libtorch natives (" + Loader.getPlatform() + "); build with -Pgpu for CUDA";
     }
 
     /**
@@ -85,7 +97,8 @@ public final class Devices {
         List<String> devices = new ArrayList<>();
         devices.add("cpu");
         if (!build) {
-            out.put("cuda", "none (CPU-only build of the libtorch natives, " + Loader.getPlatform() + ")");
+            out.put("cuda", gpuNativesPresent() ? "not loaded (" + whyNoCuda() + ")"
+                    : "none (CPU-only build of the libtorch natives, " + Loader.getPlatform() + ")");
             out.put("cudnn", "none");
         } else {
             out.put("cuda", Context.hasCUDART() ? version(Context.versionCUDART(), 1000, 10) : "no CUDA runtime");
