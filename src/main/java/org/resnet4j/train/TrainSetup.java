@@ -213,7 +213,7 @@ public final class TrainSetup {
         }
         Optimizer optimizer = Optimizers.create(net, config.optim());
         if (resume != null) {
-            Optimizers.loadState(optimizer, resume.optimizer());
+            Optimizers.loadState(optimizer, resume.optimizer(), device);
         }
         int workers = config.data().dataWorkers();
         DataSource.Loading loading = new DataSource.Loading(run.batchSize(), run.evalBatchSize(), workers, run.seed(),
