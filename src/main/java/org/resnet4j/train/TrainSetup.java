@@ -105,8 +105,8 @@ public final class TrainSetup {
         if (!recipe.isEmpty()) {
             throw new IllegalArgumentException("a resumed run keeps its recipe, so " + String.join(", ", recipe)
                     + " cannot change; only --epochs, --max-steps, --threads, --device, --cudnn-benchmark,"
-                    + " --data-workers, --data-dir, --max-image-pixels, --on-bad-image and --on-nonfinite can (see " + dir.path(RunDirectory.CONFIG)
-                    + ")");
+                    + " --data-workers, --data-dir, --max-image-pixels, --on-bad-image and --on-nonfinite can (see "
+                    + dir.path(RunDirectory.CONFIG) + ")");
         }
         int epochs = changed.run().epochs();
         if (epochs != recorded.run().epochs() && recorded.schedule().schedule().dependsOnLength()) {

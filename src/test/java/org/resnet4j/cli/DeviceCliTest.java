@@ -57,7 +57,8 @@ class DeviceCliTest {
         Cli.Result fp16 = Cli.run(concat("train", "--device", "cpu", "--precision", "fp16", "--out", out.toString()));
         assertOneLine(fp16, 2, "--precision fp16 needs a CUDA device");
         assertThat(out).doesNotExist();
-        assertOneLine(Cli.run("predict", "--weights", "x.ckpt", "--device", "tpu", "a.png"), 2, "'tpu' is not a device");
+        assertOneLine(Cli.run("predict", "--weights", "x.ckpt", "--device", "tpu", "a.png"), 2,
+                "'tpu' is not a device");
         assertOneLine(Cli.run("info", "--device", "cpu"), 2, "Unknown option");
     }
 

@@ -65,7 +65,8 @@ class LossScalerParityTest {
                 assertThat(stepped).as(at + " stepped").isEqualTo(!r.get("skipped").asBoolean());
                 scaler.update();
                 assertThat(scaler.scale()).as(at + " scale").isEqualTo((float) r.get("scale").asDouble());
-                assertThat(scaler.growthTracker()).as(at + " growth tracker").isEqualTo(r.get("growth_tracker").asInt());
+                assertThat(scaler.growthTracker()).as(at + " growth tracker")
+                        .isEqualTo(r.get("growth_tracker").asInt());
                 assertThat(Tensors.toFloats(w)).as(at + " w").containsExactly(floats(r.get("w")));
                 assertThat(Tensors.toFloats(v)).as(at + " v").containsExactly(floats(r.get("v")));
             }
