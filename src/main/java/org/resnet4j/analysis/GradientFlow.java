@@ -19,6 +19,7 @@ import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Shuffle;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.model.ModelOptions;
@@ -66,11 +67,18 @@ public final class GradientFlow {
     /** Measures each model in turn; {@code progress} hears each measurement as it is made. */
     public static List<Measurement> run(List<ModelOptions> models, Dataset data, Normalization norm, Options o,
             Consumer<Measurement> progress) {
+        return run(models, data, norm, o, ComputeDevice.CPU, progress);
+    }
+
+    /** As {@link #run(List, Dataset, Normalization, Options, Consumer)}, each model computing on {@code device}. */
+    public static List<Measurement> run(List<ModelOptions> models, Dataset data, Normalization norm, Options o,
+            ComputeDevice device, Consumer<Measurement> progress) {
         List<Measurement> out = new ArrayList<>();
         int[] pick = Arrays.copyOf(Shuffle.permutation(data.size(), o.seed()), Math.min(o.batchSize(), data.size()));
         for (ModelOptions m : models) {
             Engine.seed(o.seed());
             ResNet net = ResNets.create(m.withInChannels(data.channels()).withClasses(data.numClasses()));
+            device.move(net);
             Optimizer sgd = Optimizers.sgd(net, o.lr(), 0.9, o.weightDecay());
             TrainStep step = new TrainStep(net, sgd, Precision.FP32, 0, 0);
             DataLoader loader = new DataLoader(data, new DataLoader.Options(o.batchSize(), true, true, 1, 2, o.seed(),
@@ -109,7 +117,9 @@ public final class GradientFlow {
             net.zero_grad(true);
             Batch b = new BatchBuilder(data, norm).build(pick, 0, pick.length);
             List<Tensor> inputs = new ArrayList<>();
-            Tensor loss = torch.cross_entropy(net.forwardRecording(b.images(), inputs), b.labels());
+            ComputeDevice device = ComputeDevice.of(net);
+            Tensor loss = torch.cross_entropy(net.forwardRecording(device.put(b.images()), inputs),
+                    device.put(b.labels()));
             loss.backward();
             double[] norms = new double[inputs.size()];
             for (int i = 0; i < norms.length; i++) {

@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.ProcessMemory;
@@ -46,14 +47,24 @@ public final class StepBenchmark {
     }
 
     public static Result run(Options o) {
+        return run(o, ComputeDevice.CPU);
+    }
+
+    /**
+     * Times steps on {@code device}. The synthetic batch is put there once: what is timed is the model's step, not
+     * the copy of its input (each timed step ends by reading a number back, which waits for the device).
+     */
+    public static Result run(Options o, ComputeDevice device) {
         Engine.start();
         Engine.seed(0);
+        o.precision().requireSupportedOn(device);
         ResNet net = ResNets.create(ModelOptions.of(o.model()).withInChannels((int) o.input().channels()));
+        device.move(net);
         if (o.channelsLast()) {
             net.toChannelsLast();
         }
-        Tensor x = input(o);
-        Tensor y = Tensors.fromLongs(labels(o.batchSize(), net.options().numClasses()), o.batchSize());
+        Tensor x = device.put(input(o));
+        Tensor y = device.put(Tensors.fromLongs(labels(o.batchSize(), net.options().numClasses()), o.batchSize()));
         double[] times = new double[o.steps()];
         if (o.train()) {
             Optimizer sgd = Optimizers.sgd(net, 0.1, 0.9, 5e-4);
@@ -74,7 +85,7 @@ public final class StepBenchmark {
             for (int i = 0; i < o.warmup() + o.steps(); i++) {
                 long t0 = System.nanoTime();
                 try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard();
-                     Autocast ac = o.precision().autocast()) {
+                     Autocast ac = o.precision().autocast(device)) {
                     net.forward(x).sum().item_double();
                 }
                 record(times, i - o.warmup(), t0);

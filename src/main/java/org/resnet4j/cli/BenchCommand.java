@@ -13,6 +13,7 @@ import org.resnet4j.bench.StepBenchmark;
 import org.resnet4j.dist.DataParallelBenchmark;
 import org.resnet4j.dist.LaunchEnvironment;
 import org.resnet4j.dist.WorkerGroup;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Layout;
@@ -41,8 +42,8 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "128", paramLabel = "N", description = "default ${DEFAULT-VALUE}")
     int batchSize;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "default"
-            + " ${DEFAULT-VALUE}; bf16 means autocast")
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16|fp16", description = "default"
+            + " ${DEFAULT-VALUE}; bf16 and fp16 (CUDA) mean autocast, fp16 training with loss scaling")
     Precision precision;
 
     @Option(names = "--layout", defaultValue = "auto", paramLabel = "auto|nchw|channels-last", description = "memory"
@@ -142,10 +143,12 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--runtime onnxruntime times fp32 inference: use --mode eval, without"
                     + " --precision bf16 or --layout channels-last");
         }
-        settings(EngineSettings.class).start();
+        EngineSettings engine = settings(EngineSettings.class);
+        engine.start();
+        ComputeDevice device = onnx ? ComputeDevice.CPU : engine.startOnDevice();
         ModelOptions mo = ModelOptions.of(model);
         Shape shape = input == null ? mo.architecture().defaultInput() : Shape.parse(input);
-        boolean cl = !onnx && layout.channelsLast(mo.architecture(), train && precision.isBf16());
+        boolean cl = !onnx && layout.channelsLastOn(device, mo.architecture(), precision, train);
         Optional<LaunchEnvironment> launch = LaunchEnvironment.current();
         if (launch.isPresent()) {
             if (!train || onnx) {
@@ -165,7 +168,7 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
         StepBenchmark.Options options = new StepBenchmark.Options(model, train, batchSize, precision, cl, fold, warmup,
                 steps, shape);
         StepBenchmark.Result r = onnx ? OnnxRuntimeBenchmark.run(options, Engine.threads())
-                : StepBenchmark.run(options);
+                : StepBenchmark.run(options, device);
         PrintWriter out = spec.commandLine().getOut();
         double mib = r.peakRssBytes() / 1048576.0;
         if (json) {
@@ -173,6 +176,7 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             o.put("model", model);
             o.put("mode", train ? "train" : "eval");
             o.put("runtime", onnx ? "onnxruntime" : "libtorch");
+            o.put("device", device.toString());
             o.put("batch_size", batchSize);
             o.put("precision", precision.toString());
             o.put("channels_last", cl);
@@ -187,9 +191,9 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             o.put("cpu", Engine.cpuCapability());
             Json.print(out, o);
         } else {
-            out.printf(Locale.ROOT, "%s %s%s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
+            out.printf(Locale.ROOT, "%s %s%s%s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
                     + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval",
-                    onnx ? " in ONNX Runtime" : "", batchSize, precision, cl ? " channels-last" : "",
+                    onnx ? " in ONNX Runtime" : "", device.isCuda() ? " on " + device : "", batchSize, precision, cl ? " channels-last" : "",
                     fold ? " folded BN" : "", r.threads(),
                     r.imagesPerSecond(), r.medianSeconds() * 1000, r.minSeconds() * 1000, r.maxSeconds() * 1000,
                     steps, mib);

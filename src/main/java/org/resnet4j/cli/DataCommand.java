@@ -212,7 +212,9 @@ final class DataCommand implements Runnable {
 
         @Override
         Set<String> excludedSettings() {
-            return Set.of("dataWorkers"); // --workers takes the counts to measure
+            Set<String> out = new java.util.HashSet<>(EngineSettings.DEVICE_SETTINGS); // decoding runs on the CPU
+            out.add("dataWorkers"); // --workers takes the counts to measure
+            return out;
         }
 
         @Override

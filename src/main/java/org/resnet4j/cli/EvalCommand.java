@@ -27,6 +27,7 @@ import org.resnet4j.dist.LaunchEnvironment;
 import org.resnet4j.dist.ShardedResults;
 import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.eval.EvalData;
@@ -93,8 +94,10 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
                         (e, d, p) -> e.evaluate(onnx, d, norm, p));
             }
         }
+        ComputeDevice device = engine.startOnDevice();
         ModelLoader.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
+        device.move(net);
         Preprocessing prep = loaded.preprocessing();
         DataSettings data = settings(EvalData.base(source.weights, prep, otherData));
         DataConfig config = EvalData.resolve(data, prep, EvalData.defaultInput(net));

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -50,6 +51,11 @@ final class ExportCommand extends SettingsCommand implements Callable<Integer> {
     @Override
     List<Class<? extends Record>> settingsTypes() {
         return List.of(EngineSettings.class);
+    }
+
+    @Override
+    Set<String> excludedSettings() {
+        return EngineSettings.DEVICE_SETTINGS; // runs on the CPU whatever the device
     }
 
     @Override

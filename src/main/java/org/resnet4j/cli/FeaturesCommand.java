@@ -16,6 +16,7 @@ import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.eval.EvalData;
 import org.resnet4j.eval.FeatureExtractor;
@@ -67,9 +68,10 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
         if ((split == null) == inputs.isEmpty()) {
             throw new IllegalArgumentException("give either image arguments or --split");
         }
-        settings(EngineSettings.class).start();
+        ComputeDevice device = settings(EngineSettings.class).startOnDevice();
         PrintWriter err = spec.commandLine().getErr();
         ModelLoader.LoadedModel loaded = source.load();
+        device.move(loaded.net());
         DataConfig c = EvalData.resolve(settings(EvalData.base(source.weights, loaded.preprocessing(),
                 typed("--dataset") || typed("--data-dir"))), loaded.preprocessing(), EvalData.defaultInput(loaded.net()));
         Predictor predictor = Predictor.of(loaded, c.kind());

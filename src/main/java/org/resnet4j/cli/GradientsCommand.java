@@ -18,6 +18,7 @@ import org.resnet4j.data.DataSettings;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Split;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shape;
@@ -67,7 +68,7 @@ final class GradientsCommand extends SettingsCommand implements Callable<Integer
 
     @Override
     public Integer call() throws Exception {
-        settings(EngineSettings.class).start();
+        ComputeDevice device = settings(EngineSettings.class).startOnDevice();
         List<ModelOptions> options = new ArrayList<>();
         for (String m : models) {
             options.add(ModelOptions.of(m));
@@ -77,7 +78,7 @@ final class GradientsCommand extends SettingsCommand implements Callable<Integer
         Dataset train = Datasets.load(c, Split.TRAIN, new DownloadProgress(spec.commandLine().getErr()));
         PrintWriter err = spec.commandLine().getErr();
         List<GradientFlow.Measurement> ms = GradientFlow.run(options, train, c.normalization(),
-                new GradientFlow.Options(batchSize, after, lr, 1e-4, seed), m -> err.printf(Locale.ROOT,
+                new GradientFlow.Options(batchSize, after, lr, 1e-4, seed), device, m -> err.printf(Locale.ROOT,
                         "%s after %d steps: loss %.4f, ||dL/dx_1|| / ||dL/dx_L|| = %.3g%n", m.model(), m.step(),
                         m.loss(), m.firstToLastRatio()));
         List<Path> plots = GradientCharts.save(ms, out);

@@ -2,17 +2,19 @@ package org.resnet4j.cli;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.Devices;
 import org.resnet4j.engine.Engine;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Versions, threads and the CPU features libtorch uses.")
+        description = "Versions, threads, the CPU features libtorch uses, and its devices (CUDA and cuDNN versions).")
 final class InfoCommand extends SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print one JSON object")
@@ -21,6 +23,11 @@ final class InfoCommand extends SettingsCommand implements Callable<Integer> {
     @Override
     List<Class<? extends Record>> settingsTypes() {
         return List.of(EngineSettings.class);
+    }
+
+    @Override
+    Set<String> excludedSettings() {
+        return EngineSettings.DEVICE_SETTINGS; // runs on the CPU whatever the device
     }
 
     @Override
@@ -39,6 +46,7 @@ final class InfoCommand extends SettingsCommand implements Callable<Integer> {
         var caches = Engine.oneDnnCaches();
         info.put("onednn_caches", caches.status().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": "
                 + caches.detail());
+        info.putAll(Devices.describe());
         info.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
         var out = spec.commandLine().getOut();
         if (json) {

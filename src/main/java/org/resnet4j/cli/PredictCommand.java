@@ -75,8 +75,7 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
             err.println(spec.qualifiedName() + ": error: " + m);
             errors.add(new String[] {folder.toString(), m});
         });
-        settings(EngineSettings.class).start();
-        Predictor predictor = model.load();
+        Predictor predictor = model.load(settings(EngineSettings.class).startOnDevice());
         FilePredictor filePredictor = new FilePredictor(predictor, batchSize);
         JsonGenerator g = json ? Json.generator(out) : null;
         if (g != null) {

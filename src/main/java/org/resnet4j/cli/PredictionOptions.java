@@ -3,7 +3,9 @@ package org.resnet4j.cli;
 import java.io.IOException;
 
 import org.resnet4j.data.DatasetKind;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.eval.Predictor;
+import org.resnet4j.io.ModelLoader;
 
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +20,10 @@ final class PredictionOptions {
                     + " cifar10); for features --split, the dataset to read (default: the model's)")
     String dataset;
 
-    Predictor load() throws IOException {
-        return Predictor.of(source.load(), DatasetKind.parse(dataset == null ? "cifar10" : dataset));
+    /** The model, moved to {@code device}, ready to predict. */
+    Predictor load(ComputeDevice device) throws IOException {
+        ModelLoader.LoadedModel m = source.load();
+        device.move(m.net());
+        return Predictor.of(m, DatasetKind.parse(dataset == null ? "cifar10" : dataset));
     }
 }

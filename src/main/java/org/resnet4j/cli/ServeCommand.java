@@ -82,8 +82,7 @@ final class ServeCommand extends SettingsCommand implements Callable<Integer> {
         ServerConfig config = new ServerConfig(host, port, new BatchingPredictor.Policy(maxBatch, millis(maxWaitMs),
                 maxQueue), maxBodyBytes, maxPixels, minDataRate, millis(idleTimeoutS * 1000),
                 millis(stopTimeoutS * 1000), decodeThreads);
-        settings(EngineSettings.class).start();
-        Predictor predictor = model.load();
+        Predictor predictor = model.load(settings(EngineSettings.class).startOnDevice());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PredictionServer server;

@@ -2,6 +2,7 @@ package org.resnet4j.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -46,6 +47,11 @@ final class SummaryCommand extends SettingsCommand implements Callable<Integer> 
     @Override
     List<Class<? extends Record>> settingsTypes() {
         return List.of(EngineSettings.class);
+    }
+
+    @Override
+    Set<String> excludedSettings() {
+        return EngineSettings.DEVICE_SETTINGS; // runs on the CPU whatever the device
     }
 
     @Override

@@ -82,7 +82,10 @@ public final class Engine {
         try {
             // With an empty JavaCPP cache the first System.load of libtorch crashes the JVM (SIGSEGV) unless
             // every native resource is already on disk. The class literal does not initialise torch.
-            Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + platform + "/");
+            // the CUDA build (-Pgpu) keeps its libraries under linux-x86_64-gpu/, which Loader prefers when present
+            String gpu = "/org/bytedeco/pytorch/" + platform + "-gpu/";
+            Loader.cacheResources(torch.class, torch.class.getResource(gpu) != null ? gpu
+                    : "/org/bytedeco/pytorch/" + platform + "/");
             Loader.load(torch.class);
         } catch (IOException | LinkageError | RuntimeException e) {
             throw new EngineException("cannot load the libtorch native libraries for " + platform

@@ -52,6 +52,23 @@ public enum Layout {
         };
     }
 
+    /**
+     * Whether a model of architecture {@code a} runs channels-last on {@code device} in {@code precision}. On the CPU
+     * as {@link #channelsLast(Architecture, boolean)} (bf16 training counts); on CUDA {@link #AUTO} takes
+     * channels-last for fp16 and bf16, whose tensor-core convolutions in cuDNN work in NHWC, and NCHW for fp32, as
+     * PyTorch's AMP guidance recommends (not measured here: no GPU).
+     */
+    public boolean channelsLastOn(ComputeDevice device, Architecture a, Precision precision, boolean training) {
+        if (!device.isCuda()) {
+            return channelsLast(a, training && precision.isBf16());
+        }
+        return switch (this) {
+            case AUTO -> precision != Precision.FP32;
+            case NCHW -> false;
+            case CHANNELS_LAST -> true;
+        };
+    }
+
     @Override
     public String toString() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** Copies between Java arrays or buffers and CPU tensors. */
+/** Copies between Java arrays or buffers and tensors (made in host memory; read from any device). */
 public final class Tensors {
     static {
         Engine.start(); // before any libtorch class is touched
@@ -66,7 +66,7 @@ public final class Tensors {
 
     /** The raw little-endian bytes of a contiguous copy of {@code t}. */
     public static ByteBuffer toBytes(Tensor t) {
-        Tensor c = t.contiguous();
+        Tensor c = ComputeDevice.toHost(t).contiguous();
         long n = c.nbytes();
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("tensor too large for one buffer: " + n + " bytes");
@@ -81,7 +81,7 @@ public final class Tensors {
 
     /** The CRC32C of the bytes {@link #toBytes} would return, computed without copying them to the Java heap. */
     public static int crc32c(Tensor t) {
-        Tensor c = t.contiguous();
+        Tensor c = ComputeDevice.toHost(t).contiguous();
         long n = c.nbytes();
         CRC32C crc = new CRC32C();
         if (n > 0) {
@@ -95,14 +95,14 @@ public final class Tensors {
     }
 
     public static float[] toFloats(Tensor t) {
-        Tensor c = t.to(ScalarType.Float).contiguous();
+        Tensor c = ComputeDevice.toHost(t).to(ScalarType.Float).contiguous();
         float[] out = new float[Math.toIntExact(c.numel())];
         c.data_ptr_float().get(out);
         return out;
     }
 
     public static long[] toLongs(Tensor t) {
-        Tensor c = t.to(ScalarType.Long).contiguous();
+        Tensor c = ComputeDevice.toHost(t).to(ScalarType.Long).contiguous();
         long[] out = new long[Math.toIntExact(c.numel())];
         c.data_ptr_long().get(out);
         return out;

@@ -18,6 +18,7 @@ import org.resnet4j.data.DataLoader;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ResNet;
@@ -61,7 +62,7 @@ public final class Evaluator {
 
     /** As {@link #evaluate(ResNet, Dataset, Normalization)}, reporting the images done after each batch. */
     public EvalResult evaluate(ResNet net, Dataset data, Normalization norm, IntConsumer progress) {
-        return inEvalMode(net, () -> evaluate(new ModelLogits(net, precision), data, norm, progress));
+        return inEvalMode(net, () -> evaluate(ModelLogits.of(net, precision), data, norm, progress));
     }
 
     /**
@@ -69,7 +70,7 @@ public final class Evaluator {
      * streaming folder or shards built for evaluation); images left out as unreadable count for nothing.
      */
     public EvalResult evaluate(ResNet net, BatchSource source, IntConsumer progress) {
-        return inEvalMode(net, () -> evaluate(new ModelLogits(net, precision), source, progress));
+        return inEvalMode(net, () -> evaluate(ModelLogits.of(net, precision), source, progress));
     }
 
     private static EvalResult inEvalMode(ResNet net, Supplier<EvalResult> run) {
@@ -158,12 +159,20 @@ public final class Evaluator {
         }
     }
 
-    /** A resnet4j model (in eval mode) as a logits function: float logits under the precision's autocast. */
-    private record ModelLogits(ResNet net, Precision precision) implements LogitsFunction {
+    /**
+     * A resnet4j model (in eval mode) as a logits function: host images put on the model's device, float logits
+     * under the precision's autocast for that device, brought back to the host for the metrics.
+     */
+    private record ModelLogits(ResNet net, Precision precision, ComputeDevice device) implements LogitsFunction {
+        static ModelLogits of(ResNet net, Precision precision) {
+            ComputeDevice device = ComputeDevice.of(net);
+            return new ModelLogits(net, precision.requireSupportedOn(device), device);
+        }
+
         @Override
         public Tensor logits(Tensor images) {
-            try (Autocast ac = precision.autocast()) {
-                return net.forward(images).to(ScalarType.Float);
+            try (Autocast ac = precision.autocast(device)) {
+                return ComputeDevice.toHost(net.forward(device.put(images)).to(ScalarType.Float));
             }
         }
 

@@ -21,6 +21,7 @@ import org.resnet4j.data.InMemoryDataset;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.image.RgbImage;
 import org.resnet4j.data.transform.EvalTransform;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.ModelLoader;
@@ -40,6 +41,8 @@ public final class Predictor {
     private final List<String> classNames;
     private final Preprocessing preprocessing;
     private final EvalTransform resizeCrop;
+    /** Where the model computes; batches are prepared in host memory and put there. */
+    private final ComputeDevice device;
 
     /** A class and its probability. */
     public record Scored(int index, String name, double probability) {
@@ -83,6 +86,7 @@ public final class Predictor {
         this.net = net;
         this.classNames = Dataset.padClassNames(classNames, net.options().numClasses());
         this.preprocessing = preprocessing;
+        this.device = ComputeDevice.of(net);
         net.eval();
         if (foldBatchNorm && !net.isFolded()) {
             net.foldBatchNorm();
@@ -194,7 +198,7 @@ public final class Predictor {
         int k = Math.min(topK, classNames.size());
         List<Prediction> out = new ArrayList<>();
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor probs = torch.softmax(net.forward(batch(inputs)), 1);
+            Tensor probs = torch.softmax(net.forward(device.put(batch(inputs))), 1);
             T_TensorTensor_T top = torch.topk(probs, k);
             float[] p = Tensors.toFloats(top.get0());
             long[] idx = Tensors.toLongs(top.get1());
@@ -213,7 +217,7 @@ public final class Predictor {
     /** The penultimate-layer features of each image: [images][{@link ResNet#featureCount()}]. */
     public float[][] features(List<BufferedImage> images) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            return rows(net.features(batch(images.stream().map(this::prepare).toList())), images.size());
+            return rows(net.features(device.put(batch(images.stream().map(this::prepare).toList()))), images.size());
         }
     }
 
@@ -231,7 +235,7 @@ public final class Predictor {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Batch b = new BatchBuilder(data, preprocessing.normalization(), Augmentation.NONE, net.isChannelsLast())
                     .build(order, 0, order.length);
-            return rows(net.features(b.images()), order.length);
+            return rows(net.features(device.put(b.images())), order.length);
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.OptimizerOptions;
@@ -15,6 +16,7 @@ import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.TensorVector;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.model.ResNet;
 
 /**
@@ -95,10 +97,19 @@ public final class Optimizers {
     }
 
     public static void loadState(Optimizer opt, byte[] state) {
+        loadState(opt, state, ComputeDevice.CPU);
+    }
+
+    /** As {@link #loadState(Optimizer, byte[])}, with the state's tensors (momentum buffers) put on {@code device}. */
+    public static void loadState(Optimizer opt, byte[] state, ComputeDevice device) {
         InputArchive archive = new InputArchive();
         BytePointer data = new BytePointer(state.length);
         data.put(state);
-        archive.load_from(data, state.length);
+        if (device.isCuda()) {
+            archive.load_from(data, state.length, new DeviceOptional(device.torchDevice()));
+        } else {
+            archive.load_from(data, state.length);
+        }
         opt.load(archive);
     }
 }

@@ -17,8 +17,9 @@ public record RunSettings(
                 description = "images per evaluation pass (default ${DEFAULT-VALUE})") int evalBatchSize,
         @Option(names = "--eval-tta", negatable = true,
                 description = "evaluate each epoch with flip test-time augmentation") boolean evalTta,
-        @Option(names = "--precision", paramLabel = "fp32|bf16", defaultValue = "fp32",
-                description = "fp32 (default) or bf16 autocast") Precision precision,
+        @Option(names = "--precision", paramLabel = "fp32|bf16|fp16", defaultValue = "fp32",
+                description = "fp32 (default), bf16 autocast, or fp16 autocast with loss scaling (CUDA)")
+        Precision precision,
         @Option(names = "--layout", paramLabel = "auto|nchw|channels-last", defaultValue = "auto",
                 description = "memory layout (default auto: channels-last where it is faster, the 6n+2 nets and"
                         + " basic-block nets in bf16)") Layout layout,

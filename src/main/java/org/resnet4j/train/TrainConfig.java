@@ -43,8 +43,8 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
      * What a resumed run may change: how long and on what resources it runs, where the data lies, how images are
      * bounded, and what it does at a non-finite step (a run that diverged may go on skipping such steps).
      */
-    public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "dataWorkers", "dataDir",
-            "maxImagePixels", "onBadImage", "onNonfinite", "distTimeout", "bucketCapMb");
+    public static final Set<String> RESOURCES = Set.of("epochs", "maxSteps", "threads", "device", "cudnnBenchmark",
+            "dataWorkers", "dataDir", "maxImagePixels", "onBadImage", "onNonfinite", "distTimeout", "bucketCapMb");
 
     /** Settings that may differ between the processes of one distributed run (each has its own machine). */
     public static final Set<String> PER_PROCESS = Set.of("threads", "dataWorkers", "dataDir", "distTimeout");

@@ -21,13 +21,14 @@ import org.resnet4j.data.AugmentSettings;
 import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSource;
-import org.resnet4j.data.DistributedSampler;
 import org.resnet4j.data.Datasets;
+import org.resnet4j.data.DistributedSampler;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
 import org.resnet4j.dist.DistSettings;
 import org.resnet4j.dist.DistributedDataParallel;
 import org.resnet4j.dist.WorkerGroup;
+import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
@@ -122,6 +123,11 @@ public final class TrainSetup {
         WorkerGroup group = p.group();
         if (!group.isDistributed()) {
             return p;
+        }
+        if (ComputeDevice.of(p.net()).isCuda()) {
+            throw new IllegalArgumentException("distributed training runs on the CPU with Gloo; on CUDA it would take"
+                    + " NCCL (" + ComputeDevice.of(p.net()).distributedBackend() + "), which resnet4j does not use yet:"
+                    + " add --device cpu");
         }
         DistSettings d = p.config().dist();
         p.step().distributed(new DistributedDataParallel(group, p.net(), d.bucketCapBytes(), d.broadcastBuffers()));
@@ -221,9 +227,9 @@ public final class TrainSetup {
         List<String> recipe = recorded.differences(changed, TrainConfig.RESOURCES);
         if (!recipe.isEmpty()) {
             throw new IllegalArgumentException("a resumed run keeps its recipe, so " + String.join(", ", recipe)
-                    + " cannot change; only --epochs, --max-steps, --threads, --data-workers, --data-dir,"
-                    + " --max-image-pixels, --on-bad-image and --on-nonfinite can (see " + dir.path(RunDirectory.CONFIG)
-                    + ")");
+                    + " cannot change; only --epochs, --max-steps, --threads, --device, --cudnn-benchmark,"
+                    + " --data-workers, --data-dir, --max-image-pixels, --on-bad-image and --on-nonfinite can (see "
+                    + dir.path(RunDirectory.CONFIG) + ")");
         }
         int epochs = changed.run().epochs();
         if (epochs != recorded.run().epochs() && recorded.schedule().schedule().dependsOnLength()) {
@@ -291,8 +297,12 @@ public final class TrainSetup {
     static TrainParts assemble(TrainConfig config, Checkpoint.Contents resume, TrainListener listener,
             List<String> startNotes, WorkerGroup group) throws IOException {
         List<String> notes = new ArrayList<>(startNotes);
-        config.engine().start();
         RunSettings run = config.run();
+        ComputeDevice device = config.engine().startOnDevice(run.deterministic());
+        run.precision().requireSupportedOn(device);
+        if (device.isCuda()) {
+            notes.add("computing on " + device);
+        }
         if (run.deterministic()) {
             torch.globalContext().setDeterministicAlgorithms(true, false);
             torch.globalContext().setDeterministicMkldnn(true);
@@ -319,14 +329,15 @@ public final class TrainSetup {
         } else if (config.model().weights() != null) {
             notes.add(fineTuneFrom(net, config.model().weights()));
         }
-        boolean channelsLast = run.layout().channelsLast(net.architecture(), run.precision().isBf16());
+        device.move(net);
+        boolean channelsLast = run.layout().channelsLastOn(device, net.architecture(), run.precision(), true);
         if (channelsLast) {
             net.toChannelsLast();
         }
         ParamGroups groups = ParamGroups.create(net, config.optim(), resume == null ? 0 : resume.state().epoch);
         Optimizer optimizer = groups.optimizer();
         if (resume != null) {
-            Optimizers.loadState(optimizer, resume.optimizer());
+            Optimizers.loadState(optimizer, resume.optimizer(), device);
         }
         int workers = config.data().dataWorkers();
         DataSource.Loading loading = new DataSource.Loading(run.batchSize(), run.evalBatchSize(), workers, run.seed(),

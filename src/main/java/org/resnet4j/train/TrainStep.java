@@ -15,6 +15,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.dist.DistributedDataParallel;
 import org.resnet4j.engine.Autocast;
+import org.resnet4j.engine.ComputeDevice;
+import org.resnet4j.engine.LossScaler;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.engine.Scopes;
 import org.resnet4j.io.StateDict;
@@ -37,6 +39,10 @@ public final class TrainStep {
     private final ParamGroups groups;
     private final Options options;
     private final OnNonFinite onNonFinite;
+    /** Where the model computes; batches arrive in host memory and are put there. */
+    private final ComputeDevice device;
+    /** fp16 only: dynamic loss scaling; a step it skips for an overflow is not a failure. */
+    private final LossScaler scaler;
     private final Map<String, Tensor> statistics = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
@@ -93,6 +99,9 @@ public final class TrainStep {
         this.groups = groups;
         this.options = options;
         this.onNonFinite = onNonFinite;
+        this.device = ComputeDevice.of(net);
+        options.precision().requireSupportedOn(device);
+        this.scaler = options.precision().needsLossScaling() ? new LossScaler() : null;
         StateDict.of(net).forEach((name, t) -> {
             if (name.endsWith("running_mean") || name.endsWith("running_var")) {
                 statistics.put(name, t);
@@ -185,7 +194,7 @@ public final class TrainStep {
      * memory of ResNet-18 training would double.
      */
     private Tensor forwardKeepingOnlyLogits(Tensor images) {
-        try (Autocast ac = options.precision().autocast()) {
+        try (Autocast ac = options.precision().autocast(device)) {
             return Scopes.keepingOnlyResult(() -> net.forward(images));
         }
     }
@@ -200,9 +209,12 @@ public final class TrainStep {
 
     /**
      * Runs batch {@code batch} (counted over the run: it seeds mixing) of an accumulation window, updating the weights
-     * at {@code lr} (times each group's scale) when the window ends.
+     * at {@code lr} (times each group's scale) when the window ends. The batch may lie in host memory: it is put on
+     * the model's device.
      */
-    public Outcome run(Tensor images, Tensor labels, double lr, long batch, Window window) {
+    public Outcome run(Tensor hostImages, Tensor hostLabels, double lr, long batch, Window window) {
+        Tensor images = device.put(hostImages);
+        Tensor labels = device.put(hostLabels);
         if (window.first()) {
             optimizer.zero_grad(true);
         }
@@ -233,6 +245,9 @@ public final class TrainStep {
             return rejected(before, l, bad);
         }
         Tensor scaled = options.accumulate() > 1 ? loss.div(new Scalar((double) options.accumulate())) : loss;
+        if (scaler != null) {
+            scaled = scaler.scale(scaled);
+        }
         if (sync) {
             ddp.backward(scaled);
         } else {
@@ -241,6 +256,12 @@ public final class TrainStep {
         long correct = logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long();
         if (!window.last()) {
             return new Outcome(l, correct);
+        }
+        if (scaler != null && scaler.unscale(net.parameters())) {
+            // float16 overflowed at this scale: GradScaler skips the update and lowers the scale
+            scaler.update();
+            optimizer.zero_grad(true);
+            return new Outcome(l, correct, null, false);
         }
         if (options.gradClip() > 0) {
             torch.clip_grad_norm_(net.parameters(), options.gradClip());
@@ -256,6 +277,9 @@ public final class TrainStep {
         }
         groups.setLr(lr);
         optimizer.step();
+        if (scaler != null) {
+            scaler.update();
+        }
         if (before != null) {
             String p = NonFinite.firstIn(parameters);
             if (p != null) {

@@ -92,7 +92,9 @@ class TrainCliTest {
         error(Cli.run(concat(TINY, "--lr", "-1")), 2, "--lr must be positive");
         error(Cli.run(concat(TINY, "--lr", "fast")), 2, "'fast' is not a double");
         error(Cli.run(concat(TINY, "--schedule", "multistep")), 2, "needs --milestones");
-        error(Cli.run(concat(TINY, "--precision", "fp16")), 2, "'fp16' is not one of fp32, bf16");
+        error(Cli.run(concat(TINY, "--precision", "fp8")), 2, "'fp8' is not one of fp32, bf16, fp16");
+        error(Cli.run(concat(TINY, "--precision", "fp16", "--device", "cpu")), 2,
+                "--precision fp16 needs a CUDA device");
         error(Cli.run(concat(TINY, "--betas", "0.9")), 2, "'0.9' is not two numbers like 0.9,0.999");
         error(Cli.run(concat(TINY, "--recipe", "turbo")), 2, "unknown recipe 'turbo'");
         error(Cli.run("train", "--dataset", "synthetic", "--image-size", "0"), 2, "--image-size must be at least 1");
