@@ -1,6 +1,7 @@
 package org.resnet4j.cli;
 
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -109,7 +110,9 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
             }
             trainer = TrainSetup.start(c, dir, progress, group);
         }
-        Interrupts interrupts = Interrupts.install(trainer::requestStop, err);
+        // the other ranks stop with rank 0 (the stop is agreed), which says what is happening
+        Interrupts interrupts = Interrupts.install(trainer::requestStop, speaks ? err
+                : new PrintWriter(Writer.nullWriter()));
         TrainResult r;
         try {
             r = trainer.run();
