@@ -69,7 +69,7 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
                     + " drop --out, --recipe and --auto-resume");
         }
         Optional<LaunchEnvironment> launch = LaunchEnvironment.current();
-        if (autoResume && this.out == null && launch.isPresent()) {
+        if (autoResume && this.out == null) {
             throw new IllegalArgumentException("--auto-resume needs --out: every process and every restart must name"
                     + " the same run folder");
         }

@@ -112,6 +112,22 @@ class TrainCliTest {
         assertThat(Files.readAllBytes(run.resolve("last.ckpt"))).isEqualTo(last);
     }
 
+    @Test
+    void autoResumeStartsARunOrContinuesTheOneInOut() throws IOException {
+        Path run = dir.resolve("auto");
+        Cli.Result first = Cli.run(concat(TINY, "--epochs", "1", "--out", run.toString(), "--auto-resume"));
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.err()).doesNotContain("resuming");
+        Cli.Result again = Cli.run(concat(TINY, "--epochs", "2", "--out", run.toString(), "--auto-resume"));
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.err()).contains("resuming " + run + " from its last checkpoint (--auto-resume)",
+                "resuming at epoch 2");
+        assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(3);
+        error(Cli.run(concat(TINY, "--auto-resume")), 2, "--auto-resume needs --out");
+        error(Cli.run("train", "--resume", run.toString(), "--auto-resume"), 2, "drop --out, --recipe and"
+                + " --auto-resume");
+    }
+
     private static void error(Cli.Result r, int exit, String text) {
         assertThat(r.exit()).as(r.err()).isEqualTo(exit);
         assertThat(r.err()).contains("error: ", text).doesNotContain("\tat ");
