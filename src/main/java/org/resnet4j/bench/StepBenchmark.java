@@ -98,10 +98,16 @@ public final class StepBenchmark {
     static Result summarize(Options o, double[] times, int threads) {
         double[] sorted = times.clone();
         Arrays.sort(sorted);
-        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        double median = median(sorted);
         return new Result(o, median, sorted[0], sorted[sorted.length - 1], o.batchSize() / median,
                 ProcessMemory.peakResident(), threads);
+    }
+
+    /** The median of {@code values}. */
+    public static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     static void record(double[] times, int i, long t0) {

@@ -1,13 +1,13 @@
 package org.resnet4j.dist;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.resnet4j.bench.StepBenchmark;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.model.ModelOptions;
@@ -108,8 +108,6 @@ public final class DataParallelBenchmark {
     }
 
     private static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return StepBenchmark.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }
