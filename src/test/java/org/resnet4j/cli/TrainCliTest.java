@@ -115,10 +115,11 @@ class TrainCliTest {
     @Test
     void autoResumeStartsARunOrContinuesTheOneInOut() throws IOException {
         Path run = dir.resolve("auto");
-        Cli.Result first = Cli.run(concat(TINY, "--epochs", "1", "--out", run.toString(), "--auto-resume"));
+        // 4 steps per epoch: the first run stops after its first epoch
+        Cli.Result first = Cli.run(concat(TINY, "--max-steps", "4", "--out", run.toString(), "--auto-resume"));
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.err()).doesNotContain("resuming");
-        Cli.Result again = Cli.run(concat(TINY, "--epochs", "2", "--out", run.toString(), "--auto-resume"));
+        Cli.Result again = Cli.run(concat(TINY, "--max-steps", "0", "--out", run.toString(), "--auto-resume"));
         assertThat(again.exit()).as(again.err()).isZero();
         assertThat(again.err()).contains("resuming " + run + " from its last checkpoint (--auto-resume)",
                 "resuming at epoch 2");
