@@ -131,6 +131,31 @@ class DistributedRunTest {
     }
 
     @Test
+    void aWorkerThatHangsIsNamedAfterTheTimeout() throws Exception {
+        int port = ChildJvm.freePort();
+        Path run = dir.resolve("run");
+        List<ChildJvm> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            ranks.add(ChildJvm.resnet4j(dir, "r" + r, rank(r, 2, port), args(TINY, "--epochs", "1000",
+                    "--dist-timeout", "5", "--out", run.toString())));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(run.resolve("last.ckpt")) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(run.resolve("last.ckpt")).as(ranks.get(0).err()).exists();
+        ProcessHandle hung = ranks.get(1).process().toHandle();
+        assertThat(new ProcessBuilder("kill", "-STOP", String.valueOf(hung.pid())).start().waitFor()).isZero();
+        try {
+            assertThat(ranks.get(0).await(2)).isEqualTo(1);
+            assertThat(errors(ranks.get(0).err())).singleElement().asString().contains("rank 1 stopped answering",
+                    "--dist-timeout");
+        } finally {
+            hung.destroyForcibly();
+        }
+    }
+
+    @Test
     void torchrunLaunchesTrainUnchanged() throws Exception {
         assumeTrue(PythonVenv.has("torch"), PythonVenv.missing("PyTorch"));
         Path torchrun = PythonVenv.python().resolveSibling("torchrun");
