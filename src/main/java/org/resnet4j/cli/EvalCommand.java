@@ -23,7 +23,6 @@ import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
 import org.resnet4j.data.Subset;
-import org.resnet4j.dist.LaunchEnvironment;
 import org.resnet4j.dist.ShardedResults;
 import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
@@ -118,8 +117,7 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
     private int evaluate(String name, List<String> classNames, DataConfig config, int workers, Evaluation how)
             throws IOException {
         DatasetKind kind = config.kind();
-        try (WorkerGroup group = LaunchEnvironment.current().map(e -> WorkerGroup.join(e, Duration.ofMinutes(5)))
-                .orElseGet(WorkerGroup::single)) {
+        try (WorkerGroup group = WorkerGroup.fromEnvironment(Duration.ofMinutes(5))) {
             Dataset dataset = group.agree("load the " + split + " data", () -> Datasets.load(config, split,
                     new DownloadProgress(spec.commandLine().getErr())));
             PrintWriter err = group.isRankZero() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());

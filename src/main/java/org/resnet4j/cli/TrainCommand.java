@@ -74,8 +74,7 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
                     + " the same run folder");
         }
         settings(EngineSettings.class).start();
-        try (WorkerGroup group = launch.map(e -> WorkerGroup.join(e, settings(DistSettings.class).timeout()))
-                .orElseGet(WorkerGroup::single)) {
+        try (WorkerGroup group = WorkerGroup.fromEnvironment(settings(DistSettings.class).timeout())) {
             try {
                 return train(group, launch.map(LaunchEnvironment::restart).orElse(0) > 0, out, err);
             } catch (Exception e) {

@@ -64,7 +64,7 @@ public final class WorkerGroup implements AutoCloseable {
     private final ProcessGroupGloo gloo;
     private final ProcessGroup processGroup;
     private final Heartbeat heartbeat;
-    private volatile Duration timeout;
+    private final Duration timeout;
     private PeerLostException lost;
 
     private WorkerGroup(int rank, int size, String rendezvous, boolean servesStore, TCPStore store,
@@ -221,18 +221,6 @@ public final class WorkerGroup implements AutoCloseable {
     /** The c10d process group, for DDP's Reducer and {@code broadcast_coalesced}; null for a single process. */
     public ProcessGroup processGroup() {
         return processGroup;
-    }
-
-    public Duration timeout() {
-        return timeout;
-    }
-
-    /** Changes how long collectives wait for the other ranks. */
-    public void setTimeout(Duration t) {
-        if (gloo != null) {
-            gloo.setTimeout(millis(t));
-        }
-        timeout = t;
     }
 
     /** Sums {@code t} across the ranks, in place; returns it. */
