@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -33,6 +34,7 @@ import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
 import org.resnet4j.io.ModelLoader;
+import org.resnet4j.io.PretrainedWeights;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
 import org.resnet4j.io.WeightsFormatException;
@@ -378,6 +380,11 @@ public final class TrainSetup {
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
     private static String fineTuneFrom(ResNet net, Path weights) throws IOException {
+        Optional<PretrainedWeights> named = ModelLoader.pretrained(weights);
+        if (named.isPresent() && !named.get().model().equals(net.options().name())) {
+            throw new IllegalArgumentException(named.get().id() + " are weights for " + named.get().model() + ", not "
+                    + net.options().name() + " (leave out --model, or name " + named.get().model() + ")");
+        }
         Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(ModelLoader.localFile(weights,
                 (done, total) -> { })).tensors());
         Tensor fc = source.get("fc.weight");
