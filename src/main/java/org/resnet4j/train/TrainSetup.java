@@ -345,7 +345,8 @@ public final class TrainSetup {
         DataSource.Loading loading = new DataSource.Loading(run.batchSize(), run.evalBatchSize(), workers, run.seed(),
                 dataConfig.normalization(), channelsLast, config.augment(), config.imageInput().onBadImage(),
                 (file, reason) -> listener.message("bad image: " + file + ": " + reason),
-                DistributedSampler.training(group.rank(), group.size()));
+                DistributedSampler.training(group.rank(), group.size())
+                        .withRepetitions(config.augment().repetitions()));
         int sample = run.limitEvalBatches() * run.evalBatchSize();
         BatchSource loader = data.train(loading);
         int batches = run.limitTrainBatches() > 0 ? Math.min(loader.batchesPerEpoch(), run.limitTrainBatches())
@@ -361,7 +362,8 @@ public final class TrainSetup {
                 run.onNonfinite());
         OptimSettings o = config.optim();
         if (o.emaDecay() > 0) {
-            ModelEma ema = new ModelEma(net, o.emaDecay(), o.emaWarmup(), o.emaEvery());
+            long warmup = Math.round(config.schedule().warmupEpochs() * step.updatesPerEpoch(batches));
+            ModelEma ema = new ModelEma(net, o.emaDecay(), o.emaWarmup(), o.emaEvery(), o.emaCopyWarmup() ? warmup : 0);
             if (resume != null) {
                 if (resume.ema().isEmpty()) {
                     throw new IllegalArgumentException("the checkpoint holds no moving average of the weights");
@@ -416,7 +418,8 @@ public final class TrainSetup {
                 data.channels(), dataConfig.height(), dataConfig.width(), data.storage()));
         lines.add(data.validation() + "; best checkpoint by " + (data.hasVal() ? "validation" : "test")
                 + " accuracy");
-        lines.add("augmentation: " + data.augmentation(c.augment()) + "; normalisation mean "
+        lines.add("augmentation: " + data.augmentation(c.augment()) + (c.augment().repetitions() > 1 ? ", each image "
+                + c.augment().repetitions() + " times an epoch (RASampler)" : "") + "; normalisation mean "
                 + Arrays.toString(dataConfig.normalization().mean()) + " std "
                 + Arrays.toString(dataConfig.normalization().std()));
         lines.add("recipe: " + c.describe() + "; " + batches + " steps per epoch; memory layout "
