@@ -20,9 +20,9 @@ public record AugmentSettings(
                 description = "streamed images: ColorJitter(F, F, F) brightness, contrast and saturation (default"
                         + " off)") double colorJitter,
         @Option(names = "--trivial-augment",
-                description = "streamed images: TrivialAugmentWide, as torchvision's recipes") boolean trivialAugment,
+                description = "TrivialAugmentWide, as torchvision's recipes") boolean trivialAugment,
         @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
-                description = "streamed images: RandomErasing with probability P (default off)")
+                description = "RandomErasing with probability P (default off)")
         double randomErasing,
         @Option(names = "--mixup", paramLabel = "ALPHA", defaultValue = "0",
                 description = "mixup with Beta(ALPHA, ALPHA) weights, per batch, soft-target loss (timm's Mixup;"
@@ -73,9 +73,14 @@ public record AugmentSettings(
         return (mixup > 0 || cutmix > 0) && mixupProb > 0;
     }
 
-    /** The augmentation of images held in memory at their final size. */
+    /**
+     * The augmentation of images held in memory at their final size: the dataset's own (unless --no-augment), and the
+     * extras asked for (cutout, TrivialAugmentWide, RandomErasing) in any case.
+     */
     public Augmentation of(DataConfig data) {
-        return (augment ? data.augmentation() : Augmentation.NONE).withCutout(cutout);
+        return (augment ? data.augmentation() : Augmentation.NONE).withCutout(cutout)
+                .withAutoAugment(trivialAugment ? TrivialAugmentWide.DEFAULT : null)
+                .withErasing(randomErasing > 0 ? RandomErasing.of(randomErasing) : null);
     }
 
     /**
