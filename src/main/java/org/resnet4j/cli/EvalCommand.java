@@ -23,6 +23,7 @@ import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
 import org.resnet4j.data.Subset;
+import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.dist.ShardedResults;
 import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
@@ -89,7 +90,7 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
                 DataSettings data = settings(EvalData.base(source.weights, onnx.preprocessing(), otherData));
                 DataConfig config = EvalData.resolve(data, onnx.preprocessing(), onnx.inputShape());
                 Normalization norm = onnx.inputNormalization(config.normalization());
-                return evaluate(onnx.modelName(), onnx.classNames(), config, data.dataWorkers(),
+                return evaluate(onnx.modelName(), onnx.classNames(), config, null, data.dataWorkers(),
                         (e, d, p) -> e.evaluate(onnx, d, norm, p));
             }
         }
@@ -101,8 +102,8 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
         DataSettings data = settings(EvalData.base(source.weights, prep, otherData));
         DataConfig config = EvalData.resolve(data, prep, EvalData.defaultInput(net));
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
-        return evaluate(net.options().name(), loaded.classNames(), config, data.dataWorkers(),
-                (e, d, p) -> e.evaluate(net, d, norm, p));
+        return evaluate(net.options().name(), loaded.classNames(), config, loaded.evalTransform(),
+                data.dataWorkers(), (e, d, p) -> e.evaluate(net, d, norm, p));
     }
 
     /** How one kind of model is evaluated on the loaded data. */
@@ -112,15 +113,19 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
 
     /**
      * Evaluates on the split; started by a launcher, each process evaluates its share of the images and rank 0
-     * reports the whole split's figures.
+     * reports the whole split's figures. Folder images are prepared by {@code resizeCrop} when the weights come with
+     * one (pretrained weights: as they were measured), else fitted to the input size.
      */
-    private int evaluate(String name, List<String> classNames, DataConfig config, int workers, Evaluation how)
-            throws IOException {
+    private int evaluate(String name, List<String> classNames, DataConfig config, EvalTransform resizeCrop,
+            int workers, Evaluation how) throws IOException {
         DatasetKind kind = config.kind();
         try (WorkerGroup group = WorkerGroup.fromEnvironment(Duration.ofMinutes(5))) {
             Dataset dataset = group.agree("load the " + split + " data", () -> Datasets.load(config, split,
-                    new DownloadProgress(spec.commandLine().getErr())));
+                    resizeCrop, new DownloadProgress(spec.commandLine().getErr())));
             PrintWriter err = group.isRankZero() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());
+            if (resizeCrop != null && kind == DatasetKind.FOLDER) {
+                err.println("images prepared as the weights were evaluated: " + resizeCrop.atCrop(config.height()));
+            }
             if (!classNames.isEmpty() && !classNames.equals(dataset.classNames())) {
                 err.println("note: the model's classes " + classNames + " differ from the data's "
                         + dataset.classNames() + "; labels are compared by index");

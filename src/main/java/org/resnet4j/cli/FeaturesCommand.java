@@ -78,7 +78,8 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
         FeatureExtractor.Features f;
         int[] failures = {0};
         if (split != null) {
-            f = FeatureExtractor.ofDataset(predictor, Datasets.load(c, split, new DownloadProgress(err)), batchSize);
+            f = FeatureExtractor.ofDataset(predictor, Datasets.load(c, split, loaded.evalTransform(),
+                    new DownloadProgress(err)), batchSize);
         } else {
             List<Path> files = ImageArguments.expand(inputs, empty -> {
                 err.println(spec.qualifiedName() + ": error: " + empty + ": no " + ImageArguments.KINDS

@@ -142,10 +142,14 @@ final class TrainCommand extends SettingsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The recipe (the reference program unless --recipe names another) with every typed option applied. */
+    /**
+     * The recipe (the reference program unless --recipe names another) with every typed option applied; pretrained
+     * weights by name choose the model unless --model does.
+     */
     TrainConfig config() {
         TrainConfig base = TrainConfig.reference();
-        return (recipe != null ? recipe.applyTo(base) : base).overlay(typed());
+        TrainConfig c = (recipe != null ? recipe.applyTo(base) : base).overlay(typed());
+        return typed("--model") ? c : c.withModelOfWeights();
     }
 
     static ObjectNode toJson(TrainResult r) {

@@ -20,9 +20,9 @@ public record AugmentSettings(
                 description = "streamed images: ColorJitter(F, F, F) brightness, contrast and saturation (default"
                         + " off)") double colorJitter,
         @Option(names = "--trivial-augment",
-                description = "streamed images: TrivialAugmentWide, as torchvision's recipes") boolean trivialAugment,
+                description = "TrivialAugmentWide, as torchvision's recipes") boolean trivialAugment,
         @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
-                description = "streamed images: RandomErasing with probability P (default off)")
+                description = "RandomErasing with probability P (default off)")
         double randomErasing,
         @Option(names = "--mixup", paramLabel = "ALPHA", defaultValue = "0",
                 description = "mixup with Beta(ALPHA, ALPHA) weights, per batch, soft-target loss (timm's Mixup;"
@@ -34,7 +34,13 @@ public record AugmentSettings(
                 description = "probability of mixing a batch (default ${DEFAULT-VALUE})") double mixupProb,
         @Option(names = "--mixup-switch-prob", paramLabel = "P", defaultValue = "0.5",
                 description = "with both, probability of cutmix rather than mixup (default ${DEFAULT-VALUE})")
-        double mixupSwitchProb) {
+        double mixupSwitchProb,
+        @Option(names = "--ra-sampler",
+                description = "repeated augmentation (torchvision's RASampler): each image of an epoch's shuffle"
+                        + " --ra-reps times, the copies on different ranks, the epoch as long as without")
+        boolean raSampler,
+        @Option(names = "--ra-reps", paramLabel = "N", defaultValue = "3",
+                description = "--ra-sampler: copies of each image (default ${DEFAULT-VALUE})") int raReps) {
 
     public AugmentSettings {
         if (cutout < 0) {
@@ -52,6 +58,14 @@ public record AugmentSettings(
         if (!(mixupProb >= 0 && mixupProb <= 1 && mixupSwitchProb >= 0 && mixupSwitchProb <= 1)) {
             throw new IllegalArgumentException("--mixup-prob and --mixup-switch-prob must be in [0, 1]");
         }
+        if (raReps < 1) {
+            throw new IllegalArgumentException("--ra-reps must be at least 1, got " + raReps);
+        }
+    }
+
+    /** Copies of each image in an epoch: --ra-reps with --ra-sampler, else 1. */
+    public int repetitions() {
+        return raSampler ? raReps : 1;
     }
 
     /** Whether batches are mixed (mixup or cutmix). */
@@ -59,9 +73,14 @@ public record AugmentSettings(
         return (mixup > 0 || cutmix > 0) && mixupProb > 0;
     }
 
-    /** The augmentation of images held in memory at their final size. */
+    /**
+     * The augmentation of images held in memory at their final size: the dataset's own (unless --no-augment), and the
+     * extras asked for (cutout, TrivialAugmentWide, RandomErasing) in any case.
+     */
     public Augmentation of(DataConfig data) {
-        return (augment ? data.augmentation() : Augmentation.NONE).withCutout(cutout);
+        return (augment ? data.augmentation() : Augmentation.NONE).withCutout(cutout)
+                .withAutoAugment(trivialAugment ? TrivialAugmentWide.DEFAULT : null)
+                .withErasing(randomErasing > 0 ? RandomErasing.of(randomErasing) : null);
     }
 
     /**

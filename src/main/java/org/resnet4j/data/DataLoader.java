@@ -127,8 +127,10 @@ public final class DataLoader implements BatchSource {
     private Batch build(int[] order, int epoch, int b) {
         int from = b * options.batchSize();
         int to = Math.min(order.length, from + options.batchSize());
-        SplittableRandom rng = options.augmentation().isNone() ? null
-                : new SplittableRandom(mix(options.seed(), epoch, b));
+        // with repeated augmentation, ranks hold copies of the same images at the same places of their batches
+        long seed = options.sampler().repetitions() == 1 ? mix(options.seed(), epoch, b)
+                : mix(mix(options.seed(), epoch, b), options.sampler().rank(), -1);
+        SplittableRandom rng = options.augmentation().isNone() ? null : new SplittableRandom(seed);
         return builders.get().build(order, from, to, rng);
     }
 

@@ -69,6 +69,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         int size = c.height();
         EvalTransform eval = new EvalTransform(s.evalResize() != null ? s.evalResize()
                 : Math.round(size * 256f / 224f), size, s.interpolation(), false);
+        int trainSize = s.trainCrop() != null ? s.trainCrop() : size;
         if (c.kind() == DatasetKind.SHARDS) {
             requireNoCarve(c);
             ShardSet train = ShardSet.open(c.root(), Split.TRAIN.label());
@@ -78,7 +79,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
                 throw new IllegalArgumentException(c.root() + " holds no test or val shards to evaluate on");
             }
             return new Sharded(train, test == null ? null : val, test == null ? val : test, c.channels(), eval,
-                    s.interpolation());
+                    trainSize, s.interpolation());
         }
         if (c.kind() == DatasetKind.FOLDER && Datasets.isSplitFolder(c)) {
             FolderIndex.Cache cache = FolderIndex.Cache.BESIDE_DATA;
@@ -94,7 +95,8 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
                         train.classNames(), false, cache, threads, FolderIndex.listener(listener::note)) : null;
                 FolderIndex test = FolderIndex.load(ImageFolder.splitRoot(c.root(), Split.TEST), train.classNames(),
                         false, cache, threads, FolderIndex.listener(listener::note));
-                return new Streamed(train, val, test, c.channels(), eval, s.interpolation(), choice.reason());
+                return new Streamed(train, val, test, c.channels(), eval, trainSize, s.interpolation(),
+                        choice.reason());
             }
             return new InMemory(c, Datasets.forTraining(c, listener), choice.reason());
         }
@@ -164,9 +166,9 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         }
     }
 
-    /** A folder's image files, decoded per step. */
+    /** A folder's image files, decoded per step; training crops {@code trainSize}, evaluation as {@code eval}. */
     record Streamed(FolderIndex train, FolderIndex val, FolderIndex test, int channels, EvalTransform eval,
-            Resample.Filter interpolation, String storage) implements DataSource {
+            int trainSize, Resample.Filter interpolation, String storage) implements DataSource {
         @Override
         public List<String> classNames() {
             return train.classNames();
@@ -190,13 +192,13 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
 
         @Override
         public String augmentation(AugmentSettings augment) {
-            return augment.streamed(eval.size(), interpolation, eval).toString();
+            return augment.streamed(trainSize, interpolation, eval).toString();
         }
 
         @Override
         public BatchSource train(Loading l) {
             return new StreamingLoader(new FolderSource(train), new StreamingLoader.Options(l.batchSize(), true, false,
-                    l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(eval.size(), interpolation, eval),
+                    l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(trainSize, interpolation, eval),
                     l.layout(channels), l.onBadImage(), ImageReader.JpegDecoder.NATIVE, l.sampler()), l.reports());
         }
 
@@ -210,7 +212,7 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     }
 
     /** WebDataset tar shards, read in order through a shuffle buffer. */
-    record Sharded(ShardSet train, ShardSet val, ShardSet test, int channels, EvalTransform eval,
+    record Sharded(ShardSet train, ShardSet val, ShardSet test, int channels, EvalTransform eval, int trainSize,
             Resample.Filter interpolation) implements DataSource {
         @Override
         public List<String> classNames() {
@@ -239,13 +241,17 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
 
         @Override
         public String augmentation(AugmentSettings augment) {
-            return augment.streamed(eval.size(), interpolation, eval).toString();
+            return augment.streamed(trainSize, interpolation, eval).toString();
         }
 
         @Override
         public BatchSource train(Loading l) {
+            if (l.sampler().repetitions() > 1) {
+                throw new IllegalArgumentException("--ra-sampler repeats images of a shuffled index; shards are read"
+                        + " in order through a shuffle buffer (train on the folder instead)");
+            }
             return new ShardLoader(train, ShardLoader.Options.training(l.batchSize(), l.workers(), l.seed(),
-                    l.augment().streamed(eval.size(), interpolation, eval), l.layout(channels), l.onBadImage())
+                    l.augment().streamed(trainSize, interpolation, eval), l.layout(channels), l.onBadImage())
                     .withRank(l.sampler().rank(), l.sampler().worldSize()), l.reports());
         }
 

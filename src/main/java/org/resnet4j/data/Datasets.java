@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.resnet4j.data.download.DatasetDownloads;
 import org.resnet4j.data.download.DownloadException;
+import org.resnet4j.data.transform.EvalTransform;
 
 /** Loads the split of any dataset kind a {@link DataConfig} names, downloading missing official data on the way. */
 public final class Datasets {
@@ -65,20 +66,36 @@ public final class Datasets {
 
     /** One split; {@link Split#VAL} is the carve from training data, or a folder dataset's val/ folder. */
     public static Dataset load(DataConfig c, Split split, Listener listener) throws IOException {
+        return load(c, split, null, listener);
+    }
+
+    /**
+     * As above, with folder images prepared by {@code resizeCrop} (the evaluation transform pretrained weights were
+     * measured with: resize, then centre crop), scaled to the configured size, instead of fitted; null: fitted.
+     */
+    public static Dataset load(DataConfig c, Split split, EvalTransform resizeCrop, Listener listener)
+            throws IOException {
         if (split == Split.VAL && c.valSplit() > 0) {
-            return TrainValSplit.carve(read(c, Split.TRAIN, listener), c.valSplit(), c.seed(), c.stratified()).val();
+            return TrainValSplit.carve(read(c, Split.TRAIN, resizeCrop, listener), c.valSplit(), c.seed(),
+                    c.stratified()).val();
         }
         if (split == Split.TRAIN && c.valSplit() > 0) {
-            return TrainValSplit.carve(read(c, Split.TRAIN, listener), c.valSplit(), c.seed(), c.stratified()).train();
+            return TrainValSplit.carve(read(c, Split.TRAIN, resizeCrop, listener), c.valSplit(), c.seed(),
+                    c.stratified()).train();
         }
         if (split == Split.VAL && c.kind() != DatasetKind.FOLDER) {
             throw new IllegalArgumentException(c.kind().id() + " has no validation files: carve one from the"
                     + " training split with --val-split N");
         }
-        return read(c, split, listener);
+        return read(c, split, resizeCrop, listener);
     }
 
     private static Dataset read(DataConfig c, Split split, Listener listener) throws IOException {
+        return read(c, split, null, listener);
+    }
+
+    private static Dataset read(DataConfig c, Split split, EvalTransform resizeCrop, Listener listener)
+            throws IOException {
         switch (c.kind()) {
             case SYNTHETIC:
                 int n = split == Split.TRAIN ? c.syntheticSize() : Math.max(1, c.syntheticSize() / 5);
@@ -88,6 +105,14 @@ public final class Datasets {
                 Path dir = ImageFolder.splitRoot(c.root(), split);
                 Path classSource = ImageFolder.hasSplitFolders(c.root())
                         ? ImageFolder.splitRoot(c.root(), Split.TRAIN) : c.root();
+                if (resizeCrop != null) {
+                    if (c.channels() != 3 || c.height() != c.width()) {
+                        throw new IllegalArgumentException(resizeCrop + " makes square RGB images, not the "
+                                + c.channels() + "x" + c.height() + "x" + c.width() + " asked for");
+                    }
+                    return ImageFolder.load(dir, ImageFolder.classNames(classSource), resizeCrop.atCrop(c.height()),
+                            c.decodeThreads());
+                }
                 return ImageFolder.load(dir, ImageFolder.classNames(classSource), c.channels(), c.height(), c.width(),
                         c.fit(), c.decodeThreads());
             default:

@@ -9,9 +9,18 @@ package org.resnet4j.data;
  * <p>For evaluation the order is not padded ({@link #evaluation}): rank r takes positions r, r + world, ... of the
  * split, so that summed over the ranks every image counts exactly once.
  *
- * @param padded pad to a multiple of the world size (training), or not (evaluation)
+ * <p>With {@code repetitions} R > 1 it is torchvision's {@code RASampler} (repeated augmentation, from DeiT): each
+ * image of the permutation is repeated R times in a row, the list padded from its beginning to a multiple of the
+ * world size, and rank r takes every world-th position from r, so the R copies of an image go to different ranks
+ * (when the world has at least R ranks) and are augmented differently; each rank stops after ⌊n / world⌋ images, so
+ * that an epoch is as long as without repetition and covers about 1/R of the images. torchvision first rounds the
+ * epoch down to a multiple of 256 images (DeiT's), which would leave a small dataset with no epoch at all; resnet4j
+ * does not.
+ *
+ * @param padded      pad to a multiple of the world size (training), or not (evaluation)
+ * @param repetitions copies of each image in an epoch's order (1: none)
  */
-public record DistributedSampler(int rank, int worldSize, boolean padded) {
+public record DistributedSampler(int rank, int worldSize, boolean padded, int repetitions) {
     /** One process: the whole order, unchanged. */
     public static final DistributedSampler WHOLE = new DistributedSampler(0, 1, true);
 
@@ -19,6 +28,18 @@ public record DistributedSampler(int rank, int worldSize, boolean padded) {
         if (worldSize < 1 || rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("rank " + rank + " outside a world of " + worldSize);
         }
+        if (repetitions < 1) {
+            throw new IllegalArgumentException("repetitions must be at least 1, got " + repetitions);
+        }
+    }
+
+    public DistributedSampler(int rank, int worldSize, boolean padded) {
+        this(rank, worldSize, padded, 1);
+    }
+
+    /** This sampler with each image repeated {@code n} times an epoch (torchvision's {@code --ra-reps}). */
+    public DistributedSampler withRepetitions(int n) {
+        return new DistributedSampler(rank, worldSize, padded, n);
     }
 
     public static DistributedSampler training(int rank, int worldSize) {
@@ -29,7 +50,7 @@ public record DistributedSampler(int rank, int worldSize, boolean padded) {
         return new DistributedSampler(rank, worldSize, false);
     }
 
-    /** This rank's evaluation counterpart: the same rank, no padding. */
+    /** This rank's evaluation counterpart: the same rank, no padding, no repetition. */
     public DistributedSampler forEvaluation() {
         return new DistributedSampler(rank, worldSize, false);
     }
@@ -40,6 +61,9 @@ public record DistributedSampler(int rank, int worldSize, boolean padded) {
 
     /** Images this rank takes from an epoch of {@code n}. */
     public int size(int n) {
+        if (repetitions > 1) {
+            return n / worldSize;
+        }
         if (padded) {
             return (int) ((n + (long) worldSize - 1) / worldSize);
         }
@@ -48,6 +72,14 @@ public record DistributedSampler(int rank, int worldSize, boolean padded) {
 
     /** This rank's share of an epoch's {@code order} (a permutation of the dataset's indices, the same on every rank). */
     public int[] shard(int[] order) {
+        if (repetitions > 1) {
+            long total = (long) order.length * repetitions;
+            int[] mine = new int[size(order.length)];
+            for (int k = 0; k < mine.length; k++) {
+                mine[k] = order[(int) ((rank + (long) k * worldSize) % total / repetitions)];
+            }
+            return mine;
+        }
         if (worldSize == 1) {
             return order;
         }
@@ -56,5 +88,13 @@ public record DistributedSampler(int rank, int worldSize, boolean padded) {
             mine[k] = order[(rank + k * worldSize) % order.length]; // positions past the end wrap: the padding
         }
         return mine;
+    }
+
+    /**
+     * Which copy of its image position {@code k} of this rank's share is (0 to repetitions − 1), so that the copies
+     * of an image are augmented with different draws.
+     */
+    public int repetition(int k) {
+        return repetitions == 1 ? 0 : (int) ((rank + (long) k * worldSize) % repetitions);
     }
 }

@@ -14,6 +14,9 @@ import java.util.Locale;
 
 import javax.imageio.ImageIO;
 
+import org.resnet4j.data.image.RgbImage;
+import org.resnet4j.data.transform.EvalTransform;
+
 /**
  * Turns an image file of any size and colour mode into a fixed-size uint8 C×H×W record: RGB (alpha dropped, as
  * PIL's {@code convert("RGB")} does) or luma ({@code convert("L")}), resized so it covers the target and centre-
@@ -107,6 +110,41 @@ public final class ImageDecoder {
                 }
             }
         }
+    }
+
+    /**
+     * Converts {@code src} to RGB and prepares it as torchvision's evaluation preset does ({@code resizeCrop}: the
+     * short side resized with PIL's resampling, then a centre crop) into {@code dst} at {@code offset}, as
+     * 3×crop×crop bytes.
+     */
+    public static void toRecord(BufferedImage src, EvalTransform resizeCrop, byte[] dst, int offset) {
+        RgbImage img = resizeCrop.transform(RgbImage.wrap(interleavedRgb(src), src.getWidth(), src.getHeight()),
+                new RgbImage());
+        byte[] hwc = img.data();
+        int plane = img.width() * img.height();
+        for (int i = 0; i < plane; i++) {
+            dst[offset + i] = hwc[3 * i];
+            dst[offset + i + plane] = hwc[3 * i + 1];
+            dst[offset + i + 2 * plane] = hwc[3 * i + 2];
+        }
+    }
+
+    private static byte[] interleavedRgb(BufferedImage image) {
+        BufferedImage rgb = toRgb(image);
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        byte[] out = new byte[w * h * 3];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            rgb.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int i = 3 * (y * w + x);
+                out[i] = (byte) (row[x] >> 16);
+                out[i + 1] = (byte) (row[x] >> 8);
+                out[i + 2] = (byte) row[x];
+            }
+        }
+        return out;
     }
 
     /**

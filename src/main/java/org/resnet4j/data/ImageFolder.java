@@ -14,6 +14,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import org.resnet4j.data.transform.EvalTransform;
+
 /**
  * Images in class folders, torchvision's ImageFolder layout: {@code root/<class>/<image>}, optionally under
  * {@code train/}, {@code val/} and {@code test/}. Class names are the folder names in sorted order. Images are
@@ -77,6 +79,28 @@ public final class ImageFolder {
      */
     public static Dataset load(Path dir, List<String> classNames, int channels, int height, int width,
             ImageDecoder.Fit fit, int threads) throws IOException {
+        return load(dir, classNames, channels, height, width, threads,
+                (file, dst, offset) -> ImageDecoder.decode(file, channels, height, width, fit, dst, offset));
+    }
+
+    /**
+     * As above, with every image prepared by {@code resizeCrop} (torchvision's evaluation preset: the short side
+     * resized, then a centre crop, as pretrained weights were measured) into 3×crop×crop RGB instead of fitted.
+     */
+    public static Dataset load(Path dir, List<String> classNames, EvalTransform resizeCrop, int threads)
+            throws IOException {
+        int size = resizeCrop.cropSize();
+        return load(dir, classNames, 3, size, size, threads,
+                (file, dst, offset) -> ImageDecoder.toRecord(ImageDecoder.read(file), resizeCrop, dst, offset));
+    }
+
+    /** Makes one image file into a record at {@code dst[offset..]}. */
+    private interface Decoder {
+        void decode(Path file, byte[] dst, int offset) throws IOException;
+    }
+
+    private static Dataset load(Path dir, List<String> classNames, int channels, int height, int width, int threads,
+            Decoder decoder) throws IOException {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (String cls : classNames(dir)) {
@@ -99,7 +123,7 @@ public final class ImageFolder {
         try {
             pool.submit(() -> IntStream.range(0, files.size()).parallel().forEach(i -> {
                 try {
-                    ImageDecoder.decode(files.get(i), channels, height, width, fit, pixels, i * record);
+                    decoder.decode(files.get(i), pixels, i * record);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

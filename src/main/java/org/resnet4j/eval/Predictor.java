@@ -19,7 +19,6 @@ import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.InMemoryDataset;
 import org.resnet4j.data.Preprocessing;
-import org.resnet4j.data.image.RgbImage;
 import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Layout;
@@ -152,37 +151,11 @@ public final class Predictor {
         Preprocessing p = preprocessing;
         byte[] record = new byte[inputBytes()];
         if (resizeCrop != null) {
-            RgbImage img = resizeCrop.transform(RgbImage.wrap(interleavedRgb(image), image.getWidth(),
-                    image.getHeight()), new RgbImage());
-            byte[] hwc = img.data();
-            int plane = p.height() * p.width();
-            for (int i = 0; i < plane; i++) {
-                record[i] = hwc[3 * i];
-                record[i + plane] = hwc[3 * i + 1];
-                record[i + 2 * plane] = hwc[3 * i + 2];
-            }
+            ImageDecoder.toRecord(image, resizeCrop, record, 0);
             return record;
         }
         ImageDecoder.toRecord(image, p.channels(), p.height(), p.width(), p.fit(), record, 0);
         return record;
-    }
-
-    private static byte[] interleavedRgb(BufferedImage image) {
-        BufferedImage rgb = ImageDecoder.rgb(image);
-        int w = rgb.getWidth();
-        int h = rgb.getHeight();
-        byte[] out = new byte[w * h * 3];
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            rgb.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int i = 3 * (y * w + x);
-                out[i] = (byte) (row[x] >> 16);
-                out[i + 1] = (byte) (row[x] >> 8);
-                out[i + 2] = (byte) row[x];
-            }
-        }
-        return out;
     }
 
     /** The length of a {@link #prepare prepared} image. */

@@ -15,9 +15,10 @@ public record ModelSettings(
                 description = "start each block's last BN (or conv) at zero") boolean zeroInitResidual,
         @Option(names = "--init", paramLabel = "SCHEME",
                 description = "pytorch, torchvision or he (default: the variant's)") InitScheme init,
-        @Option(names = "--weights", paramLabel = "FILE",
-                description = "start from these weights (fine-tuning); a new classifier head when the class count"
-                        + " differs") Path weights) {
+        @Option(names = "--weights", paramLabel = "FILE|NAME",
+                description = "start from these weights (fine-tuning): a file, or pretrained weights by name"
+                        + " (imagenet_resnet50.DEFAULT), which then choose the model; a new classifier head when the"
+                        + " class count differs") Path weights) {
 
     public ModelSettings {
         model = Variants.get(model).name();

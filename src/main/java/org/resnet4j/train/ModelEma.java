@@ -17,19 +17,32 @@ import org.resnet4j.model.ResNets;
  * {@code get_decay(u)}: 0 at the first update (the average starts as a copy), then {@code decay}, or with warm-up
  * {@code min(decay, 1 − (1 + u − 1)^(−2/3))}. With {@code every} > 1 the average is updated after every
  * {@code every}-th update only, as torchvision's {@code --model-ema-steps}.
+ *
+ * <p>With {@code copyThrough} = W > 0 the average restarts as torchvision's train.py does through the learning-rate
+ * warm-up ({@code model_ema.n_averaged.fill_(0)} after each update of the warm-up epochs): every update up to
+ * optimiser update W copies the weights, and so does the first one after it; the decay (and its warm-up) count from
+ * there.
  */
 public final class ModelEma {
     private final ResNet model;
     private final double decay;
     private final boolean warmup;
     private final int every;
+    private final long copyThrough;
     private final Map<String, Tensor> ema;
 
     /** An average of {@code net}, starting from its present weights. */
     public ModelEma(ResNet net, double decay, boolean warmup, int every) {
-        if (!(decay >= 0 && decay < 1) || every < 1) {
-            throw new IllegalArgumentException("EMA needs a decay in [0, 1) and updates every N >= 1 steps");
+        this(net, decay, warmup, every, 0);
+    }
+
+    /** As above, copying the weights at every update up to optimiser update {@code copyThrough} and the next. */
+    public ModelEma(ResNet net, double decay, boolean warmup, int every, long copyThrough) {
+        if (!(decay >= 0 && decay < 1) || every < 1 || copyThrough < 0) {
+            throw new IllegalArgumentException("EMA needs a decay in [0, 1), updates every N >= 1 steps and a"
+                    + " non-negative restart");
         }
+        this.copyThrough = copyThrough;
         model = ResNets.create(net.options());
         StateDict.load(model, StateDict.of(net), true);
         if (net.isChannelsLast()) {
@@ -61,7 +74,9 @@ public final class ModelEma {
         if (update % every != 0) {
             return;
         }
-        double d = decayAt(update / every);
+        long restarts = copyThrough / every; // the average's updates at or before copyThrough, each a copy
+        long k = update / every;
+        double d = k <= restarts ? 0 : decayAt(k - restarts);
         try (NoGradGuard g = new NoGradGuard()) {
             Map<String, Tensor> w = StateDict.of(net);
             for (Map.Entry<String, Tensor> e : ema.entrySet()) {

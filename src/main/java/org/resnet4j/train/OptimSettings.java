@@ -48,7 +48,10 @@ public record OptimSettings(
                         + " (torchvision's recipes: 0.5 for 1024; default: --lr as given)") Integer lrBatch,
         @Option(names = "--ema-every", paramLabel = "N", defaultValue = "1",
                 description = "update the EMA after every N-th optimiser step (default ${DEFAULT-VALUE})")
-        int emaEvery) {
+        int emaEvery,
+        @Option(names = "--ema-copy-warmup",
+                description = "the EMA copies the weights through the learning-rate warm-up (--warmup-epochs) and"
+                        + " starts averaging after it, as torchvision's train.py") boolean emaCopyWarmup) {
 
     /** The optimisers resnet4j trains with: libtorch's own, which follow PyTorch's update rules. */
     public enum Kind {
@@ -106,6 +109,7 @@ public record OptimSettings(
         require(!emaWarmup || emaDecay > 0, "--ema-warmup needs --ema-decay");
         require(lrBatch == null || lrBatch >= 1, "--lr-batch must be at least 1, got " + lrBatch);
         require(emaEvery >= 1, "--ema-every must be at least 1, got " + emaEvery);
+        require(!emaCopyWarmup || emaDecay > 0, "--ema-copy-warmup needs --ema-decay");
     }
 
     /** The peak learning rate for batches of {@code batch} images: {@code --lr}, scaled when --lr-batch is given. */
@@ -137,6 +141,7 @@ public record OptimSettings(
                         ? " for " + unfreezeAt + " epoch(s)" : "") : "")
                 + (headLr != null ? ", head lr " + headLr : "")
                 + (emaDecay > 0 ? ", weight EMA " + emaDecay + (emaWarmup ? " with warm-up" : "")
-                        + (emaEvery > 1 ? " every " + emaEvery + " steps" : "") : "");
+                        + (emaEvery > 1 ? " every " + emaEvery + " steps" : "")
+                        + (emaCopyWarmup ? ", copied through the warm-up" : "") : "");
     }
 }

@@ -32,16 +32,18 @@ public enum Recipe {
      * torchvision's ResNet-50 recipe of the IMAGENET1K_V2 weights (the "how to train state-of-the-art models" blog):
      * imagenet_resnet50, 600 epochs, SGD momentum 0.9, lr 0.5 for a batch of 1024 scaled linearly to the batch
      * trained with, cosine after 5 linear warm-up epochs from 0.01x, weight decay 2e-5 but none on BatchNorm (and
-     * biases), label smoothing 0.1, mixup 0.2 / cutmix 1.0, TrivialAugmentWide, random erasing 0.1, and an EMA of the
-     * weights every 32 steps, its decay 0.99998 adjusted as torchvision's train.py does for a batch of 1024 and 600
-     * epochs: 1 - (1 - 0.99998) x 1024 x 32 / 600.
+     * biases), label smoothing 0.1, mixup 0.2 / cutmix 1.0, TrivialAugmentWide, random erasing 0.1, repeated
+     * augmentation (RASampler, 4 copies), streamed images trained at 176 and evaluated at Resize(232) + CenterCrop(224),
+     * and an EMA of the weights every 32 steps, copied through the warm-up, its decay 0.99998 adjusted as torchvision's
+     * train.py does for a batch of 1024 and 600 epochs: 1 - (1 - 0.99998) x 1024 x 32 / 600.
      */
     IMAGENET("torchvision's ResNet-50 V2 recipe", "--model", "imagenet_resnet50", "--epochs", "600",
             "--batch-size", "128", "--momentum", "0.9", "--lr", "0.5", "--lr-batch", "1024", "--schedule", "cosine",
             "--warmup-epochs", "5", "--warmup-start-factor", "0.01", "--weight-decay", "2e-5", "--no-decay-bn-bias",
             "--label-smoothing", "0.1", "--mixup", "0.2", "--cutmix", "1.0", "--trivial-augment",
-            "--random-erasing", "0.1", "--ema-decay", Double.toString(1 - (1 - 0.99998) * 1024 * 32 / 600),
-            "--ema-every", "32");
+            "--random-erasing", "0.1", "--ra-sampler", "--ra-reps", "4", "--train-crop", "176", "--eval-resize", "232",
+            "--ema-decay", Double.toString(1 - (1 - 0.99998) * 1024 * 32 / 600), "--ema-every", "32",
+            "--ema-copy-warmup");
 
     private final String summary;
     private final List<String> flags;

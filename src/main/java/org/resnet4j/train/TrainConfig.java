@@ -19,6 +19,7 @@ import org.resnet4j.data.ImageInputSettings;
 import org.resnet4j.dist.DistSettings;
 import org.resnet4j.engine.EngineSettings;
 import org.resnet4j.engine.Layout;
+import org.resnet4j.io.ModelLoader;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ModelSettings;
 
@@ -100,6 +101,17 @@ public record TrainConfig(ModelSettings model, DataSettings data, AugmentSetting
     public TrainConfig withSeed(long seed) {
         return new TrainConfig(model, data, augment, imageInput, optim, schedule, Settings.with(run, "seed", seed),
                 engine, dist);
+    }
+
+    /**
+     * This config training the model its {@code --weights} are for, when they name pretrained weights
+     * ({@code imagenet_resnet50.DEFAULT} trains imagenet_resnet50); otherwise unchanged.
+     *
+     * @throws IllegalArgumentException for a registry-style name the registry does not know
+     */
+    public TrainConfig withModelOfWeights() {
+        return model.weights() == null ? this : ModelLoader.pretrained(model.weights()).map(w -> with("--model",
+                w.model())).orElse(this);
     }
 
     /** The peak learning rate: {@code --lr}, scaled to the batch of an optimiser step when --lr-batch asks. */

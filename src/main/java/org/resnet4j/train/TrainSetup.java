@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -33,6 +34,7 @@ import org.resnet4j.engine.Engine;
 import org.resnet4j.eval.Evaluator;
 import org.resnet4j.io.LoadReport;
 import org.resnet4j.io.ModelLoader;
+import org.resnet4j.io.PretrainedWeights;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
 import org.resnet4j.io.WeightsFormatException;
@@ -343,7 +345,8 @@ public final class TrainSetup {
         DataSource.Loading loading = new DataSource.Loading(run.batchSize(), run.evalBatchSize(), workers, run.seed(),
                 dataConfig.normalization(), channelsLast, config.augment(), config.imageInput().onBadImage(),
                 (file, reason) -> listener.message("bad image: " + file + ": " + reason),
-                DistributedSampler.training(group.rank(), group.size()));
+                DistributedSampler.training(group.rank(), group.size())
+                        .withRepetitions(config.augment().repetitions()));
         int sample = run.limitEvalBatches() * run.evalBatchSize();
         BatchSource loader = data.train(loading);
         int batches = run.limitTrainBatches() > 0 ? Math.min(loader.batchesPerEpoch(), run.limitTrainBatches())
@@ -359,7 +362,8 @@ public final class TrainSetup {
                 run.onNonfinite());
         OptimSettings o = config.optim();
         if (o.emaDecay() > 0) {
-            ModelEma ema = new ModelEma(net, o.emaDecay(), o.emaWarmup(), o.emaEvery());
+            long warmup = Math.round(config.schedule().warmupEpochs() * step.updatesPerEpoch(batches));
+            ModelEma ema = new ModelEma(net, o.emaDecay(), o.emaWarmup(), o.emaEvery(), o.emaCopyWarmup() ? warmup : 0);
             if (resume != null) {
                 if (resume.ema().isEmpty()) {
                     throw new IllegalArgumentException("the checkpoint holds no moving average of the weights");
@@ -378,6 +382,11 @@ public final class TrainSetup {
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
     private static String fineTuneFrom(ResNet net, Path weights) throws IOException {
+        Optional<PretrainedWeights> named = ModelLoader.pretrained(weights);
+        if (named.isPresent() && !named.get().model().equals(net.options().name())) {
+            throw new IllegalArgumentException(named.get().id() + " are weights for " + named.get().model() + ", not "
+                    + net.options().name() + " (leave out --model, or name " + named.get().model() + ")");
+        }
         Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(ModelLoader.localFile(weights,
                 (done, total) -> { })).tensors());
         Tensor fc = source.get("fc.weight");
@@ -409,7 +418,8 @@ public final class TrainSetup {
                 data.channels(), dataConfig.height(), dataConfig.width(), data.storage()));
         lines.add(data.validation() + "; best checkpoint by " + (data.hasVal() ? "validation" : "test")
                 + " accuracy");
-        lines.add("augmentation: " + data.augmentation(c.augment()) + "; normalisation mean "
+        lines.add("augmentation: " + data.augmentation(c.augment()) + (c.augment().repetitions() > 1 ? ", each image "
+                + c.augment().repetitions() + " times an epoch (RASampler)" : "") + "; normalisation mean "
                 + Arrays.toString(dataConfig.normalization().mean()) + " std "
                 + Arrays.toString(dataConfig.normalization().std()));
         lines.add("recipe: " + c.describe() + "; " + batches + " steps per epoch; memory layout "

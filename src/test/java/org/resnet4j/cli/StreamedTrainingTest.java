@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.data.stream.StreamingFolderTest;
+import org.resnet4j.io.ModelLoader;
+import org.resnet4j.io.StateDict;
 import org.resnet4j.testing.Cli;
 
 /** Training on image files decoded per step, from a folder in ImageNet's layout and from tar shards. */
@@ -81,5 +85,34 @@ class StreamedTrainingTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--val-split carves validation images from data held in memory");
         assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    /**
+     * The parts of torchvision's ResNet-50 V2 recipe beyond the optimiser, on streamed images: training crops smaller
+     * than the evaluation's Resize + CenterCrop, repeated augmentation, and an EMA that copies the weights through
+     * the warm-up (here the whole run, so the average is the model itself).
+     */
+    @Test
+    void theRecipesTrainCropRepeatedAugmentationAndEmaThroughTheWarmUp() throws IOException {
+        Path root = imagenetLayout();
+        Path run = dir.resolve("ra");
+        Cli.Result r = Cli.run(train("--dataset", "folder", "--data-dir", root.toString(), "--storage", "stream",
+                "--train-crop", "24", "--eval-resize", "36", "--ra-sampler", "--ra-reps", "2", "--ema-decay", "0.9",
+                "--ema-copy-warmup", "--warmup-epochs", "2", "--out", run.toString()));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("RandomResizedCrop(24,", "each image 2 times an epoch (RASampler)",
+                "copied through the warm-up", "24 training", "3 steps per epoch");
+        assertThat(JSON.readTree(r.out()).get("history")).hasSize(2);
+        Map<String, Tensor> model = StateDict.of(ModelLoader.load(run.resolve("last.ckpt"), null).net());
+        Map<String, Tensor> ema = StateDict.of(ModelLoader.load(run.resolve("last.ckpt"), null, true).net());
+        model.forEach((k, v) -> assertThat(v.equal(ema.get(k))).as(k).isTrue());
+
+        Cli.Result shards = Cli.run("data", "pack", "--data-dir", root.toString(), "--out",
+                dir.resolve("shards").toString(), "--shard-samples", "10");
+        assertThat(shards.exit()).as(shards.err()).isZero();
+        Cli.Result refused = Cli.run(train("--dataset", "shards", "--data-dir", dir.resolve("shards").toString(),
+                "--ra-sampler", "--out", dir.resolve("ra-shards").toString()));
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains("--ra-sampler").hasLineCount(1);
     }
 }

@@ -82,6 +82,54 @@ class ModelEmaTest {
         assertThatThrownBy(() -> tiny("--ema-every", "0")).hasMessageContaining("--ema-every must be at least 1");
     }
 
+    /**
+     * torchvision's train.py through a warm-up: AveragedModel copies while its {@code n_averaged} is 0, and the
+     * counter is reset after every update of the warm-up epochs, so the average follows the weights until the first
+     * update after the warm-up and averages from there.
+     */
+    @Test
+    void copiesTheWeightsThroughTheWarmUpAsTorchvision() {
+        for (int every : new int[] {1, 2}) {
+            long warmupUpdates = 5;
+            Engine.seed(6);
+            ResNet net = ResNets.create("resnet20");
+            ModelEma ema = new ModelEma(net, 0.8, false, every, warmupUpdates);
+            Map<String, Tensor> want = new LinkedHashMap<>();
+            long nAveraged = 0;
+            for (long u = 1; u <= 12; u++) {
+                try (NoGradGuard g = new NoGradGuard()) {
+                    StateDict.of(net).forEach((k, v) -> {
+                        if (v.is_floating_point()) {
+                            v.add_(torch.randn_like(v).mul_(new Scalar(0.1)));
+                        }
+                    });
+                }
+                ema.afterUpdate(net, u);
+                if (u % every != 0) {
+                    continue;
+                }
+                boolean copy = nAveraged == 0;
+                StateDict.of(net).forEach((k, v) -> {
+                    Tensor w = v.to(ScalarType.Double);
+                    Tensor before = want.get(k);
+                    want.put(k, copy || !v.is_floating_point() ? w
+                            : before.mul(new Scalar(0.8)).add_(w.mul(new Scalar(0.2))));
+                });
+                nAveraged++;
+                if (u <= warmupUpdates) { // epoch < lr_warmup_epochs
+                    nAveraged = 0;
+                }
+                Map<String, Tensor> got = StateDict.of(ema.model());
+                String at = "every " + every + ", update " + u + ": ";
+                want.forEach((k, v) -> assertThat(got.get(k).to(ScalarType.Double).sub(v).abs().max().item_double())
+                        .as(at + k).isLessThan(1e-5));
+                boolean followsWeights = !changed(StateDict.of(net), got).contains("conv1.weight");
+                assertThat(followsWeights).as("update " + u).isEqualTo(u <= warmupUpdates + every);
+            }
+        }
+        assertThatThrownBy(() -> tiny("--ema-copy-warmup")).hasMessageContaining("--ema-copy-warmup needs --ema-decay");
+    }
+
     @Test
     void isEvaluatedEachEpochCheckpointedAndResumed() throws IOException {
         String[] recipe = {"--ema-decay", "0.6", "--ema-warmup", "--epochs", "3"};

@@ -44,6 +44,10 @@ class RecipeTest {
         assertThat(c.augment().trivialAugment()).isTrue();
         assertThat(c.augment().randomErasing()).isEqualTo(0.1);
         assertThat(c.optim().emaEvery()).isEqualTo(32);
+        assertThat(c.optim().emaCopyWarmup()).isTrue();
+        assertThat(c.augment().repetitions()).isEqualTo(4);
+        assertThat(c.data().trainCrop()).isEqualTo(176);
+        assertThat(c.data().evalResize()).isEqualTo(232);
         // torchvision's train.py: alpha = (1 - decay) * batch * world * ema_steps / epochs, decay = 1 - alpha
         assertThat(c.optim().emaDecay()).isCloseTo(1 - 2e-5 * 1024 * 32 / 600, Offset.offset(1e-12));
         // lr 0.5 for 1024 images, linearly: 128 a step gives 0.0625, 256 x 4 accumulated gives 0.5

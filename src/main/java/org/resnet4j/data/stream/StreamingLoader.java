@@ -162,8 +162,9 @@ public final class StreamingLoader implements BatchSource {
         try {
             for (int p = from; p < to; p++) {
                 int index = order[p];
+                int copy = options.sampler().repetition(p);
                 int tries = 0;
-                while (!decode(index, epoch, w)) {
+                while (!decode(index, epoch, copy, w)) {
                     if (!options.train()) {
                         index = -1;
                         break;
@@ -185,12 +186,16 @@ public final class StreamingLoader implements BatchSource {
         }
     }
 
-    /** Decodes image {@code index} into the worker's sample; false when it is bad and skipped. */
-    private boolean decode(int index, int epoch, Worker w) {
+    /**
+     * Decodes image {@code index} into the worker's sample; false when it is bad and skipped. The copies of an image
+     * that repeated augmentation puts in one epoch draw differently.
+     */
+    private boolean decode(int index, int epoch, int copy, Worker w) {
         EncodedImage img = null;
         try {
             img = source.read(index, w.buffer);
-            SplittableRandom rng = new SplittableRandom(DataLoader.mix(options.seed(), epoch, index));
+            long seed = DataLoader.mix(options.seed(), epoch, index);
+            SplittableRandom rng = new SplittableRandom(copy == 0 ? seed : DataLoader.mix(seed, copy, -1));
             options.transform().apply(img, rng, w.ws, options.layout(), lut, w.sample);
             return true;
         } catch (Exception e) {

@@ -26,6 +26,15 @@ public record EvalTransform(int resizeSize, int cropSize, Resample.Filter interp
         }
     }
 
+    /**
+     * This transform for a crop of {@code size}, the resize scaled with it (torchvision's presets keep the ratio, as
+     * 256/224); itself when it already crops to {@code size}.
+     */
+    public EvalTransform atCrop(int size) {
+        return size == cropSize ? this : new EvalTransform((int) Math.round((double) resizeSize * size / cropSize),
+                size, interpolation, dctScaling);
+    }
+
     @Override
     public int size() {
         return cropSize;

@@ -21,10 +21,15 @@ public record RandomErasing(double p, double scaleMin, double scaleMax, double r
 
     /** The rectangle (top, left, height, width) to erase in a size×size sample, or null for none. */
     public CropBox sample(int size, SplittableRandom rng) {
+        return sample(size, size, rng);
+    }
+
+    /** The rectangle to erase in a {@code height}×{@code width} sample, or null for none. */
+    public CropBox sample(int height, int width, SplittableRandom rng) {
         if (!(rng.nextDouble() < p)) {
             return null;
         }
-        double area = (double) size * size;
+        double area = (double) height * width;
         double logMin = Math.log(ratioMin);
         double logMax = Math.log(ratioMax);
         for (int attempt = 0; attempt < 10; attempt++) {
@@ -32,11 +37,11 @@ public record RandomErasing(double p, double scaleMin, double scaleMax, double r
             double aspect = Math.exp(logMin + (logMax - logMin) * rng.nextDouble());
             int h = (int) Math.rint(Math.sqrt(eraseArea * aspect));
             int w = (int) Math.rint(Math.sqrt(eraseArea / aspect));
-            if (!(h < size && w < size)) {
+            if (!(h < height && w < width)) {
                 continue;
             }
-            int i = rng.nextInt(size - h + 1);
-            int j = rng.nextInt(size - w + 1);
+            int i = rng.nextInt(height - h + 1);
+            int j = rng.nextInt(width - w + 1);
             return new CropBox(i, j, h, w);
         }
         return null;
