@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 /** Training-time augmentation on top of the dataset's own (crop and flip for CIFAR). */
 public record AugmentSettings(
         @Option(names = "--no-augment", negatable = true, defaultValue = "true",
-                description = "the dataset's training augmentation (default on)") boolean augment,
+                description = "the dataset's training augmentation (default on); off, images held in memory still"
+                        + " get the extras asked for (--cutout, --trivial-augment, --random-erasing), streamed images"
+                        + " get the evaluation transform alone") boolean augment,
         @Option(names = "--cutout", paramLabel = "N", defaultValue = "0",
                 description = "Cutout square of N pixels (default off)") int cutout,
         @Option(names = "--color-jitter", paramLabel = "F", defaultValue = "0",
