@@ -33,6 +33,14 @@ final class Conv {
         return impl;
     }
 
+    int kernel() {
+        return kernel;
+    }
+
+    int stride() {
+        return stride;
+    }
+
     Tensor forward(Tensor x) {
         if (kernel != 1 || !Kernels.pointwiseAsMatrixProduct()) {
             return impl.forward(x);
