@@ -48,8 +48,8 @@ class FusedInferenceTest {
 
     /**
      * Under bf16 autocast the fused path runs in bfloat16 too. Both paths round activations to bfloat16's 8-bit
-     * significand, but at different places (the plain path rounds the convolution's output before its bias, ReLU and
-     * the residual add, the fused one after them), so they are compared with each other and with float32 at 5e-2 of
+     * significand, but at different places (the plain path rounds a block's last convolution before the residual add,
+     * the fused one after it), so they are compared with each other and with float32 at 5e-2 of
      * the logits' scale (either path differs from float32 by 4e-3 to 9e-3 of it in these nets, fp32 fused from plain
      * by 1e-6).
      */
