@@ -33,10 +33,6 @@ final class Conv {
         return impl;
     }
 
-    int kernel() {
-        return kernel;
-    }
-
     int stride() {
         return stride;
     }
