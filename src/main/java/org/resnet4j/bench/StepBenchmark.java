@@ -30,7 +30,7 @@ import org.resnet4j.train.TrainStep;
 public final class StepBenchmark {
     /** What to time. */
     public record Options(String model, boolean train, int batchSize, Precision precision, boolean channelsLast,
-            boolean foldBatchNorm, int warmup, int steps, Shape input) {
+            boolean foldBatchNorm, boolean fuse, int warmup, int steps, Shape input) {
         public Options {
             if (batchSize < 1 || warmup < 0 || steps < 1) {
                 throw new IllegalArgumentException("batch size and steps must be positive");
@@ -81,6 +81,9 @@ public final class StepBenchmark {
             net.eval();
             if (o.foldBatchNorm()) {
                 net.foldBatchNorm();
+                if (o.fuse() && !device.isCuda() && ResNet.fusable(net.architecture())) {
+                    net.fuseForInference();
+                }
             }
             for (int i = 0; i < o.warmup() + o.steps(); i++) {
                 long t0 = System.nanoTime();

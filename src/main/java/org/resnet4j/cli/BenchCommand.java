@@ -16,9 +16,11 @@ import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.InferenceSettings;
 import org.resnet4j.engine.Layout;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.model.ModelOptions;
+import org.resnet4j.model.ResNet;
 import org.resnet4j.model.Shape;
 
 import picocli.CommandLine.Command;
@@ -132,7 +134,7 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
 
     @Override
     List<Class<? extends Record>> settingsTypes() {
-        return List.of(EngineSettings.class);
+        return List.of(EngineSettings.class, InferenceSettings.class);
     }
 
     @Override
@@ -165,8 +167,10 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             return 0;
         }
         boolean fold = !train && (foldBn == null || foldBn);
-        StepBenchmark.Options options = new StepBenchmark.Options(model, train, batchSize, precision, cl, fold, warmup,
-                steps, shape);
+        boolean fuse = fold && !onnx && !device.isCuda() && settings(InferenceSettings.class).fuse()
+                && ResNet.fusable(mo.architecture());
+        StepBenchmark.Options options = new StepBenchmark.Options(model, train, batchSize, precision, cl, fold, fuse,
+                warmup, steps, shape);
         StepBenchmark.Result r = onnx ? OnnxRuntimeBenchmark.run(options, Engine.threads())
                 : StepBenchmark.run(options, device);
         PrintWriter out = spec.commandLine().getOut();
@@ -181,6 +185,7 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             o.put("precision", precision.toString());
             o.put("channels_last", cl);
             o.put("fold_bn", fold);
+            o.put("fused", fuse);
             o.put("threads", r.threads());
             o.put("images_per_second", r.imagesPerSecond());
             o.put("median_ms", r.medianSeconds() * 1000);
@@ -194,7 +199,7 @@ final class BenchCommand extends SettingsCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s %s%s%s, batch %d, %s%s%s, %d threads: %.1f images/s (median %.1f ms, min %.1f,"
                     + " max %.1f over %d steps), peak RSS %.0f MiB%n", model, train ? "train" : "eval",
                     onnx ? " in ONNX Runtime" : "", device.isCuda() ? " on " + device : "", batchSize, precision, cl ? " channels-last" : "",
-                    fold ? " folded BN" : "", r.threads(),
+                    fold ? (fuse ? " fused" : " folded BN") : "", r.threads(),
                     r.imagesPerSecond(), r.medianSeconds() * 1000, r.minSeconds() * 1000, r.maxSeconds() * 1000,
                     steps, mib);
         }

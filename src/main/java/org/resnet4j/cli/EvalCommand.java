@@ -29,6 +29,7 @@ import org.resnet4j.dist.WorkerGroup;
 import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.InferenceSettings;
 import org.resnet4j.engine.Precision;
 import org.resnet4j.eval.EvalData;
 import org.resnet4j.eval.EvalResult;
@@ -69,7 +70,7 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
 
     @Override
     List<Class<? extends Record>> settingsTypes() {
-        return List.of(EngineSettings.class, DataSettings.class);
+        return List.of(EngineSettings.class, InferenceSettings.class, DataSettings.class);
     }
 
     @Override
@@ -98,6 +99,9 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
         ModelLoader.LoadedModel loaded = source.load();
         ResNet net = loaded.net();
         device.move(net);
+        if (settings(InferenceSettings.class).fuse()) {
+            net.fuseWherePossible();
+        }
         Preprocessing prep = loaded.preprocessing();
         DataSettings data = settings(EvalData.base(source.weights, prep, otherData));
         DataConfig config = EvalData.resolve(data, prep, EvalData.defaultInput(net));

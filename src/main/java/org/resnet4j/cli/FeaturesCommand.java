@@ -18,6 +18,7 @@ import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Split;
 import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.InferenceSettings;
 import org.resnet4j.eval.EvalData;
 import org.resnet4j.eval.FeatureExtractor;
 import org.resnet4j.eval.Predictor;
@@ -56,7 +57,7 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
 
     @Override
     List<Class<? extends Record>> settingsTypes() {
-        return List.of(EngineSettings.class, DataSettings.class);
+        return List.of(EngineSettings.class, InferenceSettings.class, DataSettings.class);
     }
 
     @Override
@@ -74,7 +75,7 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
         device.move(loaded.net());
         DataConfig c = EvalData.resolve(settings(EvalData.base(source.weights, loaded.preprocessing(),
                 typed("--dataset") || typed("--data-dir"))), loaded.preprocessing(), EvalData.defaultInput(loaded.net()));
-        Predictor predictor = Predictor.of(loaded, c.kind());
+        Predictor predictor = Predictor.of(loaded, c.kind(), settings(InferenceSettings.class).fuse());
         FeatureExtractor.Features f;
         int[] failures = {0};
         if (split != null) {

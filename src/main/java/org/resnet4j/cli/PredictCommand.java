@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import org.resnet4j.data.ImageInputSettings;
 import org.resnet4j.data.ImageLimits;
 import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.InferenceSettings;
 import org.resnet4j.eval.FilePredictor;
 import org.resnet4j.eval.Predictor;
 
@@ -49,7 +50,7 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
 
     @Override
     List<Class<? extends Record>> settingsTypes() {
-        return List.of(EngineSettings.class, ImageInputSettings.class);
+        return List.of(EngineSettings.class, InferenceSettings.class, ImageInputSettings.class);
     }
 
     @Override
@@ -75,7 +76,8 @@ final class PredictCommand extends SettingsCommand implements Callable<Integer> 
             err.println(spec.qualifiedName() + ": error: " + m);
             errors.add(new String[] {folder.toString(), m});
         });
-        Predictor predictor = model.load(settings(EngineSettings.class).startOnDevice());
+        Predictor predictor = model.load(settings(EngineSettings.class).startOnDevice(),
+                settings(InferenceSettings.class).fuse());
         FilePredictor filePredictor = new FilePredictor(predictor, batchSize);
         JsonGenerator g = json ? Json.generator(out) : null;
         if (g != null) {

@@ -20,10 +20,10 @@ final class PredictionOptions {
                     + " cifar10); for features --split, the dataset to read (default: the model's)")
     String dataset;
 
-    /** The model, moved to {@code device}, ready to predict. */
-    Predictor load(ComputeDevice device) throws IOException {
+    /** The model, moved to {@code device}, ready to predict; fused for inference where it can be and {@code fuse}. */
+    Predictor load(ComputeDevice device, boolean fuse) throws IOException {
         ModelLoader.LoadedModel m = source.load();
         device.move(m.net());
-        return Predictor.of(m, DatasetKind.parse(dataset == null ? "cifar10" : dataset));
+        return Predictor.of(m, DatasetKind.parse(dataset == null ? "cifar10" : dataset), fuse);
     }
 }

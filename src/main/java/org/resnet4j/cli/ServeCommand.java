@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 
 import org.resnet4j.data.ImageLimits;
 import org.resnet4j.engine.EngineSettings;
+import org.resnet4j.engine.InferenceSettings;
 import org.resnet4j.eval.Predictor;
 import org.resnet4j.serve.BatchingPredictor;
 import org.resnet4j.serve.PredictionServer;
@@ -74,7 +75,7 @@ final class ServeCommand extends SettingsCommand implements Callable<Integer> {
 
     @Override
     List<Class<? extends Record>> settingsTypes() {
-        return List.of(EngineSettings.class);
+        return List.of(EngineSettings.class, InferenceSettings.class);
     }
 
     @Override
@@ -82,7 +83,8 @@ final class ServeCommand extends SettingsCommand implements Callable<Integer> {
         ServerConfig config = new ServerConfig(host, port, new BatchingPredictor.Policy(maxBatch, millis(maxWaitMs),
                 maxQueue), maxBodyBytes, maxPixels, minDataRate, millis(idleTimeoutS * 1000),
                 millis(stopTimeoutS * 1000), decodeThreads);
-        Predictor predictor = model.load(settings(EngineSettings.class).startOnDevice());
+        Predictor predictor = model.load(settings(EngineSettings.class).startOnDevice(),
+                settings(InferenceSettings.class).fuse());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PredictionServer server;

@@ -73,6 +73,15 @@ public final class Predictor {
      */
     public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm,
             EvalTransform resizeCrop) {
+        this(net, classNames, preprocessing, foldBatchNorm, resizeCrop, false);
+    }
+
+    /**
+     * As above; with {@code fuse} (and {@code foldBatchNorm}), a post-activation model on the CPU also runs its
+     * convolutions fused with their ReLU and residual add ({@link ResNet#fuseForInference}).
+     */
+    public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm,
+            EvalTransform resizeCrop, boolean fuse) {
         if (resizeCrop != null && (resizeCrop.cropSize() != preprocessing.height()
                 || resizeCrop.cropSize() != preprocessing.width() || preprocessing.channels() != 3)) {
             throw new IllegalArgumentException(resizeCrop + " does not make the model's " + preprocessing);
@@ -87,6 +96,9 @@ public final class Predictor {
         this.preprocessing = preprocessing;
         this.device = ComputeDevice.of(net);
         net.eval();
+        if (foldBatchNorm && fuse) {
+            net.fuseWherePossible();
+        }
         if (foldBatchNorm && !net.isFolded()) {
             net.foldBatchNorm();
         }
@@ -104,14 +116,23 @@ public final class Predictor {
         return of(ModelLoader.load(weights, model), dataset);
     }
 
-    /** A predictor for a loaded model; {@code dataset} gives the normalisation when the weights record none. */
+    /** A predictor for a loaded model, fused for inference where it can be. */
     public static Predictor of(ModelLoader.LoadedModel m, DatasetKind dataset) {
+        return of(m, dataset, true);
+    }
+
+    /**
+     * A predictor for a loaded model, BatchNorm folded and, where it can be and {@code fuse}, fused for inference;
+     * {@code dataset} gives the normalisation when the weights record none.
+     */
+    public static Predictor of(ModelLoader.LoadedModel m, DatasetKind dataset, boolean fuse) {
         Preprocessing p = m.preprocessing();
         if (p == null) {
             p = Preprocessing.defaults(dataset, m.net().options().inChannels(),
                     (int) m.net().architecture().defaultInput().height());
         }
-        return new Predictor(m.net(), m.classNames(), p, true, m.preprocessing() != null ? m.evalTransform() : null);
+        return new Predictor(m.net(), m.classNames(), p, true, m.preprocessing() != null ? m.evalTransform() : null,
+                fuse);
     }
 
     public ResNet model() {

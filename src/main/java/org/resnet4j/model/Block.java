@@ -74,6 +74,18 @@ public final class Block extends Module {
         return branch.get(branch.size() - 1).silencingWeight();
     }
 
+    List<Step> preActivationSteps() {
+        return pre;
+    }
+
+    List<Step> branchSteps() {
+        return branch;
+    }
+
+    ShortcutPath shortcut() {
+        return shortcut;
+    }
+
     /** Folds every BatchNorm that follows a convolution into it, for inference. */
     void foldNorms() {
         pre.forEach(Step::fold);

@@ -33,6 +33,10 @@ final class Conv {
         return impl;
     }
 
+    int stride() {
+        return stride;
+    }
+
     Tensor forward(Tensor x) {
         if (kernel != 1 || !Kernels.pointwiseAsMatrixProduct()) {
             return impl.forward(x);

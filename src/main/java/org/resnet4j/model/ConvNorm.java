@@ -49,6 +49,14 @@ final class ConvNorm implements Step {
         folded = true;
     }
 
+    Conv conv() {
+        return conv;
+    }
+
+    boolean isFolded() {
+        return folded;
+    }
+
     @Override
     public Tensor silencingWeight() {
         return norm.weight();

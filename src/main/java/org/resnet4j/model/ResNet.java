@@ -38,6 +38,8 @@ public final class ResNet extends Module {
     private final List<Module> containers = new ArrayList<>();
     private final LinearImpl fc;
     private boolean folded;
+    /** The fused inference path ({@link #fuseForInference}), taken in eval mode; null until then. */
+    private FusedForward fused;
     private boolean channelsLast;
     private Freeze frozen = Freeze.NONE;
 
@@ -112,8 +114,11 @@ public final class ResNet extends Module {
         return pool(body(x));
     }
 
-    /** The last stage's feature map, before pooling. */
+    /** The last stage's feature map, before pooling (channels-last when {@link #isFused() fused}). */
     public Tensor body(Tensor x) {
+        if (fused != null && !is_training()) {
+            return fused.body(x);
+        }
         // Each block runs in a scope of its own and each block input is released once consumed, so in eval mode
         // activations are freed as the forward pass moves on (autograd keeps what backward needs in training).
         Tensor out = Scopes.keepingOnlyResult(() -> Step.forward(stem, x));
@@ -185,6 +190,58 @@ public final class ResNet extends Module {
             }
         }
         folded = true;
+    }
+
+    /**
+     * Whether {@link #fuseForInference} applies to this architecture here: post-activation nets (whose BatchNorm
+     * follows a convolution) on a libtorch with oneDNN.
+     */
+    public static boolean fusable(Architecture a) {
+        return FusedForward.supports(a);
+    }
+
+    /**
+     * Runs eval-mode passes from now on through oneDNN's fused convolutions ({@link FusedForward}): each with its
+     * folded BatchNorm, ReLU and residual add in one kernel, weights prepacked, activations channels-last. Needs
+     * {@link #foldBatchNorm()} first and the model on the CPU; the same outputs, within rounding. Training mode still
+     * runs the plain layers (which, folded, cannot be trained anyway).
+     *
+     * @throws IllegalStateException    before folding
+     * @throws IllegalArgumentException for an architecture that does not fuse ({@link #fusable})
+     */
+    public void fuseForInference() {
+        if (!folded) {
+            throw new IllegalStateException("fold BatchNorm before fusing");
+        }
+        if (!fusable(arch)) {
+            throw new IllegalArgumentException(arch.name() + " does not fuse: " + (arch.block().preActivation()
+                    ? "its BatchNorm layers follow no convolution" : "this libtorch has no oneDNN"));
+        }
+        if (fc.weight().is_cuda()) {
+            throw new IllegalArgumentException("fused inference runs on the CPU");
+        }
+        fused = FusedForward.of(stem, transitions, stages, head);
+    }
+
+    /**
+     * Folds BatchNorm and fuses for inference ({@link #fuseForInference}) where this net can be: a post-activation
+     * net on the CPU; otherwise leaves it as it was. For inference only: the model can no longer be trained.
+     *
+     * @return whether the net is fused
+     */
+    public boolean fuseWherePossible() {
+        if (!isFused() && fusable(arch) && !fc.weight().is_cuda()) {
+            if (!folded) {
+                foldBatchNorm();
+            }
+            fuseForInference();
+        }
+        return isFused();
+    }
+
+    /** Whether {@link #fuseForInference()} has run. */
+    public boolean isFused() {
+        return fused != null;
     }
 
     /** Re-lays the convolution weights out channels-last (feed it channels-last input), where oneDNN allows. */

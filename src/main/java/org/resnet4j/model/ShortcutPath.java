@@ -42,10 +42,15 @@ sealed interface ShortcutPath {
     record ZeroPad(String name, int stride, long front, long back) implements ShortcutPath {
         @Override
         public Tensor addTo(Tensor branch, Tensor x) {
+            return branch.add_(of(x));
+        }
+
+        /** The shortcut's output: {@code x} subsampled and zero-padded. */
+        Tensor of(Tensor x) {
             Tensor sub = stride == 1 ? x
                     : x.slice(2, new LongOptional(0), new LongOptional(), stride)
                        .slice(3, new LongOptional(0), new LongOptional(), stride);
-            return branch.add_(torch.constant_pad_nd(sub, 0, 0, 0, 0, front, back));
+            return torch.constant_pad_nd(sub, 0, 0, 0, 0, front, back);
         }
 
         @Override
