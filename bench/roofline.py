@@ -116,6 +116,8 @@ def main():
         print(json.dumps(out))
     else:
         size = a.size or (224 if a.model.startswith("imagenet") else 32)
+        if size < 8:
+            p.error("--size must be at least 8")
         try:
             reference_models.build(a.model)
         except (ValueError, KeyError):
