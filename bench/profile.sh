@@ -41,6 +41,7 @@ profile_case() { # name model mode precision batch [resnet4j args...] -- [refere
 }
 
 profile_case "resnet18 train fp32" resnet18 train fp32 128
+profile_case "resnet18 train bf16" resnet18 train bf16 128 -- --channels-last
+profile_case "resnet20 train bf16" resnet20 train bf16 128 -- --channels-last
 profile_case "resnet18 eval fp32" resnet18 eval fp32 128
-profile_case "imagenet_resnet50 eval bf16 batch 32" imagenet_resnet50 eval bf16 32 -- --channels-last
 echo "summary: $out/summary.md" >&2
