@@ -90,7 +90,9 @@ class DistributedRunTest {
                 .findFirst().orElseThrow().substring("[rank0]: ".length()));
         assertThat(two.get("n").asLong()).isEqualTo(24);
         assertThat(two.get("confusion")).isEqualTo(one.get("confusion"));
-        assertThat(two.get("loss").asDouble()).isCloseTo(one.get("loss").asDouble(), within(1e-5));
+        // relative: the shards' float sums add in another order, and oneDNN blocks each batch size its own way
+        double loss = one.get("loss").asDouble();
+        assertThat(two.get("loss").asDouble()).isCloseTo(loss, within(1e-6 * Math.max(1, Math.abs(loss))));
 
         ChildJvm resumed = ChildJvm.resnet4j(dir, "resume", Map.of(), "train", "--resume", run.toString(), "--epochs",
                 "3", "--json");
