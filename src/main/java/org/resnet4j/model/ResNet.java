@@ -204,7 +204,8 @@ public final class ResNet extends Module {
      * Runs eval-mode passes from now on through oneDNN's fused convolutions ({@link FusedForward}): each with its
      * folded BatchNorm, ReLU and residual add in one kernel, weights prepacked, activations channels-last. Needs
      * {@link #foldBatchNorm()} first and the model on the CPU; the same outputs, within rounding. Training mode still
-     * runs the plain layers (which, folded, cannot be trained anyway).
+     * runs the plain layers (which, folded, cannot be trained anyway). The weights are packed on the first pass, so
+     * weights written into the model after that are not seen: fuse a model whose weights are final.
      *
      * @throws IllegalStateException    before folding
      * @throws IllegalArgumentException for an architecture that does not fuse ({@link #fusable})
