@@ -23,13 +23,10 @@
 # different side each round, so that the machine's drifts hit all of them; the table shows medians over rounds.
 #
 # Precision: bf16 means autocast on every side. PyTorch's layout: NCHW in fp32 (PyTorch's default), channels-last in
-# every bf16 case (the last field of each case below; PT_CHANNELS_LAST overrides). Why: measured both ways for
-# PyTorch eager with bench/pytorch_layout.sh (1 December, 2 rounds, on a machine loaded 8-12 deep by other jobs;
-# docs/benchmarks/pytorch-layout-bf16-loaded.jsonl), imagenet_resnet50 eval bf16 ran 1.7-2.1x faster
-# channels-last in both rounds; for resnet18 train/eval, resnet20 train and imagenet_resnet50 train the two rounds
-# disagreed, so there channels-last stands as PyTorch's recommended layout for oneDNN in bf16, until
-# `bench/pytorch_layout.sh 3` on a quiet machine says otherwise. The compiled side is indifferent: torch.compile's
-# CPU backend runs every convolution channels-last whatever the input's layout (inductor's layout optimisation).
+# every bf16 case (the last field of each case below; PT_CHANNELS_LAST overrides). Why: bench/pytorch_layout.sh 3 on
+# the quiet machine (1 December; docs/benchmarks/pytorch-layout-bf16.txt) ran PyTorch eager 1.03-1.49x faster
+# channels-last than NCHW in every bf16 case here. The compiled side is indifferent: torch.compile's CPU backend
+# runs every convolution channels-last whatever the input's layout (inductor's layout optimisation).
 #
 # Peak (bench/roofline.py peak): fp32 and bf16 4096x4096 matrix products in PyTorch with the same 2 threads, best
 # of 5; fp32 is the faster of MKL's SGEMM and oneDNN's inner product, bf16 is oneDNN's matmul; the header names the
