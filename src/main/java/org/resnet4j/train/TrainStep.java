@@ -228,6 +228,8 @@ public final class TrainStep {
         boolean sync = ddp != null && window.last();
         if (sync) {
             ddp.beforeForward();
+        } else if (ddp != null) {
+            ddp.syncBuffers(); // as PyTorch's DDP, whose no_sync skips the gradient exchange but not this broadcast
         }
         Tensor logits = forwardKeepingOnlyLogits(images);
         Tensor loss = targets != null

@@ -48,6 +48,23 @@ class DataParallelTest {
     }
 
     @Test
+    void twoProcessesAccumulatingStepLikeOneOnTheWholeBatch() throws Exception {
+        // each rank accumulates two micro-batches of its half without exchanging gradients (no_sync) and exchanges
+        // the sum on the second: with BatchNorm in eval mode that is the whole batch's gradient
+        Path inputs = inputs(2, 128);
+        Path one = dir.resolve("one.safetensors");
+        Path two = dir.resolve("two.safetensors");
+        ChildJvm single = ChildJvm.start(dir, "single", Map.of(), worker(inputs, one, 2, "eval", 0.1));
+        assertThat(single.await(5)).as(single.err()).isZero();
+        runTwo(ChildJvm.command(DdpStepWorker.class.getName(), List.of(inputs.toString(), two.toString(), "2", "eval",
+                "0.1", "2")));
+        assertThat(relativeDifference(SafeTensors.read(one).tensors(), SafeTensors.read(two).tensors()))
+                .isLessThan(1e-5);
+        assertThat(maxChange(inputs, SafeTensors.read(two).tensors())).as("the steps changed the weights")
+                .isGreaterThan(1e-3);
+    }
+
+    @Test
     void matchesPyTorchDistributedDataParallel() throws Exception {
         assumeTrue(PythonVenv.has("torch", "safetensors"), PythonVenv.missing("PyTorch", "safetensors"));
         Path torchrun = PythonVenv.python().resolveSibling("torchrun");

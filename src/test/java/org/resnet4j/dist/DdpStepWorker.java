@@ -17,15 +17,18 @@ import org.resnet4j.io.StateDict;
 import org.resnet4j.io.TensorFile;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
+import org.resnet4j.train.OnNonFinite;
+import org.resnet4j.train.ParamGroups;
 import org.resnet4j.train.TrainStep;
 
 /**
  * One process of the data-parallel tests: {@code resnet20} from the weights in {@code inputs} ({@code model.*}),
  * {@code steps} SGD steps (learning rate {@code lr}, momentum 0.9, weight decay 5e-4) on the batches {@code x<k>}/{@code y<k>}, of which
- * rank r of a world of w takes rows [r·n/w, (r+1)·n/w), with BatchNorm in train or eval mode; rank 0 writes the state
- * dict to {@code out}. Run on its own (no launch variables), it takes whole batches: the one-process reference.
+ * rank r of a world of w takes rows [r·n/w, (r+1)·n/w), with BatchNorm in train or eval mode, each step accumulated
+ * over {@code accumulate} equal micro-batches of those rows; rank 0 writes the state dict to {@code out}. Run on its
+ * own (no launch variables), it takes whole batches: the one-process reference.
  *
- * <p>Arguments: inputs out steps train|eval lr
+ * <p>Arguments: inputs out steps train|eval lr [accumulate]
  */
 public final class DdpStepWorker {
     private DdpStepWorker() {
@@ -37,6 +40,7 @@ public final class DdpStepWorker {
         int steps = Integer.parseInt(args[2]);
         boolean bnTrain = args[3].equals("train");
         double lr = Double.parseDouble(args[4]);
+        int accumulate = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         Engine.start(1);
         torch.manual_seed(0);
         try (WorkerGroup group = WorkerGroup.fromEnvironment(Duration.ofSeconds(60))) {
@@ -54,7 +58,8 @@ public final class DdpStepWorker {
             o.momentum().put(0.9);
             o.weight_decay().put(5e-4);
             Optimizer sgd = new SGD(net.parameters(), o);
-            TrainStep step = new TrainStep(net, sgd, Precision.FP32, 0, 0);
+            TrainStep step = new TrainStep(net, ParamGroups.of(sgd), new TrainStep.Options(Precision.FP32, 0, 0,
+                    accumulate, null), OnNonFinite.STOP);
             if (group.isDistributed()) {
                 step.distributed(new DistributedDataParallel(group, net, 25L << 20, true));
             }
@@ -64,9 +69,14 @@ public final class DdpStepWorker {
                 long n = x.size(0);
                 long from = n * group.rank() / group.size();
                 long to = n * (group.rank() + 1) / group.size();
-                TrainStep.Outcome r = step.run(rows(x, from, to), rows(y, from, to), lr);
-                if (r.nonFinite() != null) {
-                    throw new IllegalStateException(r.nonFinite());
+                long micro = (to - from) / accumulate;
+                for (int m = 0; m < accumulate; m++) {
+                    long a = from + m * micro;
+                    TrainStep.Outcome r = step.run(rows(x, a, a + micro), rows(y, a, a + micro), lr, k,
+                            step.window(m, accumulate));
+                    if (r.nonFinite() != null) {
+                        throw new IllegalStateException(r.nonFinite());
+                    }
                 }
             }
             if (group.isRankZero()) {
