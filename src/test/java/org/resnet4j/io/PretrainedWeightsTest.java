@@ -103,10 +103,10 @@ class PretrainedWeightsTest {
                         + all.length);
             }
             ex.sendResponseHeaders(range != null ? 206 : 200, all.length - from);
+            bytesSent.addAndGet(all.length - from); // before the body: the client may finish reading before this thread
             try (OutputStream o = ex.getResponseBody()) {
                 o.write(all, from, all.length - from);
             }
-            bytesSent.addAndGet(all.length - from);
         });
         server.start();
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/models/";
