@@ -11,11 +11,18 @@ import org.resnet4j.train.TrainListener;
 final class TrainProgress implements TrainListener {
     private final PrintWriter lines;
     private final PrintWriter err;
+    private final DownloadProgress downloads;
     private Progress bar;
 
     TrainProgress(PrintWriter lines, PrintWriter err) {
         this.lines = lines;
         this.err = err;
+        this.downloads = new DownloadProgress(err);
+    }
+
+    @Override
+    public void downloading(String file, long done, long total) {
+        downloads.downloading(file, done, total);
     }
 
     @Override

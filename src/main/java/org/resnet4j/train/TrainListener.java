@@ -36,6 +36,10 @@ public interface TrainListener {
     default void started(List<String> description) {
     }
 
+    /** While setting up, before {@link #started}: {@code done} of {@code total} bytes of a file (data, weights). */
+    default void downloading(String file, long done, long total) {
+    }
+
     default void epochStarted(int epoch, int epochs, int batches, int firstBatch) {
     }
 

@@ -315,6 +315,11 @@ public final class TrainSetup {
         config.imageInput().apply();
         DataSource data = DataSource.open(dataConfig, config.data(), Engine.threads(), new Datasets.Listener() {
             @Override
+            public void downloading(String file, long done, long total) {
+                listener.downloading(file, done, total);
+            }
+
+            @Override
             public void note(String message) {
                 notes.add(message);
             }
@@ -329,7 +334,7 @@ public final class TrainSetup {
         if (resume != null) {
             StateDict.load(net, resume.model(), true);
         } else if (config.model().weights() != null) {
-            notes.add(fineTuneFrom(net, config.model().weights()));
+            notes.add(fineTuneFrom(net, config.model().weights(), listener));
         }
         device.move(net);
         boolean channelsLast = run.layout().channelsLastOn(device, net.architecture(), run.precision(), true);
@@ -381,14 +386,14 @@ public final class TrainSetup {
     }
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */
-    private static String fineTuneFrom(ResNet net, Path weights) throws IOException {
+    private static String fineTuneFrom(ResNet net, Path weights, TrainListener listener) throws IOException {
         Optional<PretrainedWeights> named = ModelLoader.pretrained(weights);
         if (named.isPresent() && !named.get().model().equals(net.options().name())) {
             throw new IllegalArgumentException(named.get().id() + " are weights for " + named.get().model() + ", not "
                     + net.options().name() + " (leave out --model, or name " + named.get().model() + ")");
         }
         Map<String, Tensor> source = new LinkedHashMap<>(Weights.read(ModelLoader.localFile(weights,
-                (done, total) -> { })).tensors());
+                (done, total) -> listener.downloading(weights.toString(), done, total))).tensors());
         Tensor fc = source.get("fc.weight");
         long classes = net.options().numClasses();
         boolean newHead = fc != null && fc.dim() == 2 && fc.size(0) != classes;

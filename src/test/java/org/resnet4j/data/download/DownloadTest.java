@@ -29,6 +29,7 @@ import org.resnet4j.data.Dataset;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Datasets;
 import org.resnet4j.data.Split;
+import org.resnet4j.testing.Cli;
 import org.resnet4j.testing.DataFiles;
 
 /** Downloads against a local HTTP server: progress, resume, checksum, unpacking, and the offline error. */
@@ -209,10 +210,9 @@ class DownloadTest {
         assertThat(Files.readString(dest.resolve("top/sub/two.txt"))).isEqualTo("2");
     }
 
-    @Test
-    void cifar10IsDownloadedFromAMirrorCheckedAndUnpackedWhenMissing() throws IOException {
-        Path staging = dir.resolve("staging");
-        Path batches = DataFiles.cifar10(staging, 2, 3);
+    /** Serves a generated CIFAR-10 archive (not the official one, so its MD5 differs from the published one). */
+    private void serveCifar10() throws IOException {
+        Path batches = DataFiles.cifar10(dir.resolve("staging"), 2, 3);
         String[] names = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
             "data_batch_5.bin", "test_batch.bin", "batches.meta.txt"};
         byte[][] contents = new byte[names.length][];
@@ -221,6 +221,11 @@ class DownloadTest {
             names[i] = "cifar-10-batches-bin/" + names[i];
         }
         served = tarGz(names, contents);
+    }
+
+    @Test
+    void cifar10IsDownloadedFromAMirrorCheckedAndUnpackedWhenMissing() throws IOException {
+        serveCifar10();
         Path root = dir.resolve("data");
         DataConfig c = DataConfig.of(DatasetKind.CIFAR10, root).withDownload(true, false, base());
         // the generated archive is not the official one: refused, with what to do
@@ -238,6 +243,16 @@ class DownloadTest {
         assertThat(test.size()).isEqualTo(3);
         assertThat(notes).singleElement().asString().contains("(accepted)");
         assertThat(Files.isRegularFile(root.resolve("cifar-10-batches-bin/data_batch_5.bin"))).isTrue();
+    }
+
+    @Test
+    void trainingShowsTheDownloadOfItsData() throws IOException {
+        serveCifar10();
+        Cli.Result r = Cli.run("train", "--data-dir", dir.resolve("data").toString(), "--mirror", base().toString(),
+                "--allow-checksum-mismatch", "--model", "resnet20", "--batch-size", "4", "--epochs", "1",
+                "--out", dir.resolve("run").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("download cifar-10-binary.tar.gz: [0-9.]+ (B|KiB) in ");
     }
 
     @Test
