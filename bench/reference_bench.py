@@ -6,7 +6,8 @@ program's model), then times the full training step of the reference program (ze
 backward, SGD lr/momentum 0.9/weight decay 5e-4 update) or an inference pass under torch.no_grad on synthetic input,
 with an explicit thread count; fp32, or bf16 autocast as PyTorch users write it (--precision bf16), in NCHW or
 channels-last (--channels-last, model and input), eager or with torch.compile (--compile, default mode: the model
-is compiled, the optimizer stays eager, as users write it). Prints one JSON object like `resnet4j bench --json`.
+is compiled, the optimizer stays eager, as users write it), or for inference with MKL-DNN tensors (--mkldnn:
+torch.utils.mkldnn.to_mkldnn). Prints one JSON object like `resnet4j bench --json`.
 
 The first call (with --compile: tracing and compilation; eager: oneDNN's primitive creation) is reported on its own
 as first_call_s and is always one of the warm-up steps, never in the median.
@@ -42,10 +43,15 @@ def main():
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (default mode)")
+    p.add_argument("--mkldnn", action="store_true",
+                   help="eval only: MKL-DNN tensors (torch.utils.mkldnn.to_mkldnn: weights reordered once into "
+                        "oneDNN's blocked layout, activations kept blocked from the input's conversion to the output's)")
     p.add_argument("--json", action="store_true", help="accepted for symmetry with resnet4j: the output is always JSON")
     a = p.parse_args()
     if a.warmup < 1 or a.steps < 1 or a.batch_size < 1 or a.threads < 1:
         p.error("--warmup, --steps, --batch-size and --threads must be at least 1")
+    if a.mkldnn and (a.mode != "eval" or a.compile or a.channels_last):
+        p.error("--mkldnn is an inference path of its own: eval only, without --compile or --channels-last")
     if a.compile and not hasattr(torch, "compile"):
         p.error("--compile needs PyTorch 2.0 or newer; this is " + torch.__version__)
 
@@ -62,7 +68,14 @@ def main():
     params = list(model.parameters())
     if a.compile:
         model = torch.compile(model)
-    autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")  # noqa: E731
+    if a.mkldnn:
+        # as torch.utils.mkldnn's users write it: the input converted per call, bf16 held as bf16 MKL-DNN tensors
+        from torch.utils import mkldnn
+        dtype = torch.bfloat16 if a.precision == "bf16" else torch.float
+        blocked = mkldnn.to_mkldnn(model, dtype)
+        model = lambda t: blocked(t.to_mkldnn(dtype)).to_dense()  # noqa: E731
+    autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16,  # noqa: E731
+                                      enabled=a.precision == "bf16" and not a.mkldnn)
     times = []
     if a.mode == "train":
         opt = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=5e-4)
@@ -86,9 +99,10 @@ def main():
     first, timed = times[0], times[a.warmup:]
     med = statistics.median(timed)
     print(json.dumps({
-        "implementation": "pytorch " + torch.__version__ + (" compiled" if a.compile else " eager"),
+        "implementation": "pytorch " + torch.__version__ + (" compiled" if a.compile else " MKL-DNN tensors" if a.mkldnn
+                                                    else " eager"),
         "model": a.model, "mode": a.mode, "batch_size": a.batch_size, "size": size, "precision": a.precision,
-        "channels_last": a.channels_last, "compiled": a.compile, "threads": torch.get_num_threads(),
+        "channels_last": a.channels_last, "compiled": a.compile, "mkldnn": a.mkldnn, "threads": torch.get_num_threads(),
         "images_per_second": a.batch_size / med, "median_ms": med * 1000, "min_ms": min(timed) * 1000,
         "max_ms": max(timed) * 1000, "steps": a.steps, "first_call_s": first,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
