@@ -13,9 +13,11 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.data.ImageLimits;
 import org.resnet4j.testing.Cli;
 import org.resnet4j.testing.Fixtures;
 import org.resnet4j.testing.TestImages;
@@ -36,6 +38,12 @@ class PredictReliabilityTest {
         for (int i = 0; i < 3; i++) {
             Files.write(good.resolve("cifar" + i + ".png"), TestImages.png(TestImages.cifar(i * 20)));
         }
+    }
+
+    /** predict sets the process-wide pixel limit; --max-image-pixels 1000 must not stay for the classes after this. */
+    @AfterEach
+    void restoreTheLimit() {
+        ImageLimits.setMaxPixels(ImageLimits.DEFAULT_MAX_PIXELS);
     }
 
     private static Cli.Result predict(String... args) {

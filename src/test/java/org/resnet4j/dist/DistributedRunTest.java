@@ -138,8 +138,10 @@ class DistributedRunTest {
         Path run = dir.resolve("run");
         List<ChildJvm> ranks = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
+            // the timeout also bounds every wait of normal training, such as rank 1's while rank 0 writes its
+            // checkpoints: 5 s could run out on a loaded machine before the hang below
             ranks.add(ChildJvm.resnet4j(dir, "r" + r, rank(r, 2, port), args(TINY, "--epochs", "1000",
-                    "--dist-timeout", "5", "--out", run.toString())));
+                    "--dist-timeout", "15", "--out", run.toString())));
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (!Files.exists(run.resolve("last.ckpt")) && System.nanoTime() < deadline) {

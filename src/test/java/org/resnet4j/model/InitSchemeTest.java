@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.resnet4j.engine.Engine;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.StateDict;
 
@@ -49,6 +50,7 @@ class InitSchemeTest {
 
     @Test
     void heSchemeIsNormalWithFanInForConvAndLinear() {
+        Engine.seed(1); // fc.weight has 640 values: 10 % off is 3.6 standard errors, so a draw left to chance can fail
         Map<String, Tensor> sd = StateDict.of(ResNets.create("resnet110"));
         double std = Math.sqrt(2.0 / (64 * 9));
         // 18 blocks of 64x64x3x3 pooled: enough samples for a 2 % check

@@ -33,19 +33,25 @@ public final class PythonTorch {
         List<String> cmd = new ArrayList<>();
         cmd.add(PYTHON.toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+        // stderr to a file: read after stdout from a pipe, more than a pipe's 64 KB of warnings would block both sides
+        Path errFile = Files.createTempFile("resnet4j-python-", ".err");
         try {
-            byte[] out = p.getInputStream().readAllBytes();
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + err);
+            Process p = new ProcessBuilder(cmd).redirectError(errFile.toFile()).start();
+            try {
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException(String.join(" ", cmd) + " failed: "
+                            + new String(Files.readAllBytes(errFile), StandardCharsets.UTF_8));
+                }
+                return new String(out, StandardCharsets.UTF_8);
+            } finally {
+                p.destroy();
             }
-            return new String(out, StandardCharsets.UTF_8);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         } finally {
-            p.destroy();
+            Files.deleteIfExists(errFile);
         }
     }
 }
