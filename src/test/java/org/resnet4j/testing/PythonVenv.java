@@ -44,8 +44,13 @@ public final class PythonVenv {
 
     /** Runs the venv's Python with {@code args} from the project root; returns standard output. */
     public static String run(String... args) throws IOException {
+        return runWith(python(), args);
+    }
+
+    /** Runs {@code python args...} from the project root; returns standard output, or fails with its stderr. */
+    static String runWith(Path python, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(python().toString());
+        cmd.add(python.toString());
         cmd.addAll(List.of(args));
         // stderr to a file: read after stdout from a pipe, more than a pipe's 64 KB of warnings would block both sides
         Path errFile = Files.createTempFile("resnet4j-python-", ".err");
