@@ -45,6 +45,15 @@ class ServeProcessTest {
             String first = out.readLine(); // the address, once it listens
             assertThat(first).as(Files.readString(err)).startsWith("http://127.0.0.1:");
             URI uri = URI.create(first.strip());
+
+            // another server on the same port: one clear line (before the request in flight,
+            // whose batching wait would otherwise run out while this one starts)
+            Cli.Result taken = Cli.run("serve", "--weights", weights, "--model", "resnet20", "--port",
+                    String.valueOf(uri.getPort()));
+            assertThat(taken.exit()).isEqualTo(1);
+            assertThat(taken.errorLines()).singleElement().asString()
+                    .contains("cannot listen on 127.0.0.1:" + uri.getPort());
+
             HttpClient http = HttpClient.newHttpClient();
             CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(
                     uri.resolve("/predict")).header("Content-Type", "image/png").timeout(Duration.ofSeconds(60))
@@ -59,14 +68,6 @@ class ServeProcessTest {
                 Thread.sleep(10);
             }
             assertThat(inFlight).isNotDone();
-
-            // another server on the same port: one clear line
-            Cli.Result taken = Cli.run("serve", "--weights", weights, "--model", "resnet20", "--port",
-                    String.valueOf(uri.getPort()));
-            assertThat(taken.exit()).isEqualTo(1);
-            assertThat(taken.errorLines()).singleElement().asString()
-                    .contains("cannot listen on 127.0.0.1:" + uri.getPort());
-
             p.destroy(); // SIGTERM
             HttpResponse<String> r = inFlight.get(60, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
