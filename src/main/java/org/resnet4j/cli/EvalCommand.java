@@ -130,21 +130,23 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
         DatasetKind kind = config.kind();
         try (WorkerGroup group = WorkerGroup.fromEnvironment(Duration.ofMinutes(5))) {
             PrintWriter err = group.isRankZero() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());
-            EvalSplit split = group.agree("load the " + this.split + " data", () -> EvalSplit.open(config,
-                    data.storage(), this.split, resizeCrop, new DownloadProgress(spec.commandLine().getErr())));
+            EvalSplit images = group.agree("load the " + split.label() + " data", () -> EvalSplit.open(config,
+                    data.storage(), split, resizeCrop, new DownloadProgress(spec.commandLine().getErr())));
             if (resizeCrop != null && (kind == DatasetKind.FOLDER || kind == DatasetKind.SHARDS)) {
                 err.println("images prepared as the weights were evaluated: " + resizeCrop.atCrop(config.height()));
             }
-            if (split.storage() != null) {
-                err.println("images " + split.storage());
+            if (images.storage() != null) {
+                err.println("images " + images.storage());
             }
-            if (!model.classNames().isEmpty() && !model.classNames().equals(split.classNames())) {
+            if (!model.classNames().isEmpty() && !model.classNames().equals(images.classNames())) {
                 err.println("note: the model's classes " + model.classNames() + " differ from the data's "
-                        + split.classNames() + "; labels are compared by index");
+                        + images.classNames() + "; labels are compared by index");
             }
-            Evaluator.checkCompatible(model.classes(), model.channels(), split.classNames().size(), split.channels());
-            try (BatchSource batches = split.batches(batchSize, data.dataWorkers(), norm, model.channelsLast(),
-                    DistributedSampler.evaluation(group.rank(), group.size()))) {
+            Evaluator.checkCompatible(model.classes(), model.channels(), images.classNames().size(), images.channels());
+            // a rank can fail here alone (shards too few for every rank)
+            try (BatchSource batches = group.agree("share out the " + split.label() + " data", () -> images.batches(
+                    batchSize, data.dataWorkers(), norm, model.channelsLast(), DistributedSampler.evaluation(
+                            group.rank(), group.size())))) {
                 Progress progress = Progress.start(err, "eval", batches.images(), "images");
                 EvalResult r = ShardedResults.combined(model.how().run(new Evaluator(batchSize, data.dataWorkers(),
                         tta, precision), batches, progress::update), group, "the evaluation");

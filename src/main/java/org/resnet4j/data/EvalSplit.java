@@ -138,7 +138,8 @@ public sealed interface EvalSplit permits EvalSplit.InMemory, EvalSplit.Streamed
 
         @Override
         public String storage() {
-            return "streamed from " + set.shards().size() + " " + set.split() + " shards";
+            int n = set.shards().size();
+            return "streamed from " + n + " " + set.split() + (n == 1 ? " shard" : " shards");
         }
 
         @Override

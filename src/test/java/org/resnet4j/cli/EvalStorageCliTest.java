@@ -138,6 +138,19 @@ class EvalStorageCliTest {
         JsonNode two = JSON.readTree(shared.out().lines().filter(l -> l.startsWith("[rank0]: {")).findFirst()
                 .orElseThrow().substring("[rank0]: ".length()));
         assertSameFigures(two, one);
+
+        // one test shard cannot be shared by two processes: each says so in one line
+        Path oneShard = dir.resolve("one-shard");
+        Cli.Result pack = Cli.run("data", "pack", "--data-dir", root.toString(), "--out", oneShard.toString());
+        assertThat(pack.exit()).as(pack.err()).isZero();
+        ChildJvm few = ChildJvm.resnet4j(dir, "few", Map.of(), "launch", "--nproc-per-node", "2", "--master-port",
+                String.valueOf(ChildJvm.freePort()), "eval", "--weights", weights.toString(), "--dataset", "shards",
+                "--data-dir", oneShard.toString());
+        assertThat(few.await(3)).isNotZero();
+        for (String rank : List.of("[rank0]", "[rank1]")) {
+            assertThat(few.err().lines().filter(l -> l.startsWith(rank) && l.contains("error:")).toList())
+                    .as(few.err()).singleElement().asString().contains("cannot feed rank 1 of 2");
+        }
     }
 
     @Test
