@@ -8,21 +8,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
-import org.resnet4j.data.Dataset;
 import org.resnet4j.data.DatasetKind;
-import org.resnet4j.data.Datasets;
 import org.resnet4j.data.DistributedSampler;
+import org.resnet4j.data.EvalSplit;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.Split;
-import org.resnet4j.data.Subset;
 import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.dist.ShardedResults;
 import org.resnet4j.dist.WorkerGroup;
@@ -91,8 +89,8 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
                 DataSettings data = settings(EvalData.base(source.weights, onnx.preprocessing(), otherData));
                 DataConfig config = EvalData.resolve(data, onnx.preprocessing(), onnx.inputShape());
                 Normalization norm = onnx.inputNormalization(config.normalization());
-                return evaluate(onnx.modelName(), onnx.classNames(), config, null, data.dataWorkers(),
-                        (e, d, p) -> e.evaluate(onnx, d, norm, p));
+                return evaluate(new Model(onnx.modelName(), onnx.classNames(), onnx.numClasses(), onnx.inChannels(),
+                        onnx.channelsLast(), (e, d, p) -> e.evaluate(onnx, d, p)), config, data, null, norm);
             }
         }
         ComputeDevice device = engine.startOnDevice();
@@ -106,42 +104,56 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
         DataSettings data = settings(EvalData.base(source.weights, prep, otherData));
         DataConfig config = EvalData.resolve(data, prep, EvalData.defaultInput(net));
         Normalization norm = prep != null ? prep.normalization() : config.normalization();
-        return evaluate(net.options().name(), loaded.classNames(), config, loaded.evalTransform(),
-                data.dataWorkers(), (e, d, p) -> e.evaluate(net, d, norm, p));
+        return evaluate(new Model(net.options().name(), loaded.classNames(), net.options().numClasses(),
+                net.options().inChannels(), net.isChannelsLast(), (e, d, p) -> e.evaluate(net, d, p)), config, data,
+                loaded.evalTransform(), norm);
     }
 
-    /** How one kind of model is evaluated on the loaded data. */
+    /** How one kind of model is evaluated on batches of the data. */
     private interface Evaluation {
-        EvalResult run(Evaluator evaluator, Dataset data, IntConsumer progress);
+        EvalResult run(Evaluator evaluator, BatchSource data, IntConsumer progress);
+    }
+
+    /** The model evaluated: what it is called, its classes and input, and how it runs. */
+    private record Model(String name, List<String> classNames, int classes, int channels, boolean channelsLast,
+            Evaluation how) {
     }
 
     /**
-     * Evaluates on the split; started by a launcher, each process evaluates its share of the images and rank 0
-     * reports the whole split's figures. Folder images are prepared by {@code resizeCrop} when the weights come with
-     * one (pretrained weights: as they were measured), else fitted to the input size.
+     * Evaluates on the split, held in memory or streamed as {@code --storage} asks; started by a launcher, each
+     * process evaluates its share of the images and rank 0 reports the whole split's figures. Folder images are
+     * prepared by {@code resizeCrop} when the weights come with one (pretrained weights: as they were measured),
+     * else fitted to the input size.
      */
-    private int evaluate(String name, List<String> classNames, DataConfig config, EvalTransform resizeCrop,
-            int workers, Evaluation how) throws IOException {
+    private int evaluate(Model model, DataConfig config, DataSettings data, EvalTransform resizeCrop,
+            Normalization norm) throws IOException {
         DatasetKind kind = config.kind();
         try (WorkerGroup group = WorkerGroup.fromEnvironment(Duration.ofMinutes(5))) {
-            Dataset dataset = group.agree("load the " + split + " data", () -> Datasets.load(config, split,
-                    resizeCrop, new DownloadProgress(spec.commandLine().getErr())));
             PrintWriter err = group.isRankZero() ? spec.commandLine().getErr() : new PrintWriter(Writer.nullWriter());
-            if (resizeCrop != null && kind == DatasetKind.FOLDER) {
+            EvalSplit images = group.agree("load the " + split.label() + " data", () -> EvalSplit.open(config,
+                    data.storage(), split, resizeCrop, new DownloadProgress(spec.commandLine().getErr())));
+            if (resizeCrop != null && (kind == DatasetKind.FOLDER || kind == DatasetKind.SHARDS)) {
                 err.println("images prepared as the weights were evaluated: " + resizeCrop.atCrop(config.height()));
             }
-            if (!classNames.isEmpty() && !classNames.equals(dataset.classNames())) {
-                err.println("note: the model's classes " + classNames + " differ from the data's "
-                        + dataset.classNames() + "; labels are compared by index");
+            if (images.storage() != null) {
+                err.println("images " + images.storage());
             }
-            Dataset mine = group.isDistributed() ? new Subset(dataset, DistributedSampler.evaluation(group.rank(),
-                    group.size()).shard(IntStream.range(0, dataset.size()).toArray())) : dataset;
-            Progress progress = Progress.start(err, "eval", mine.size(), "images");
-            EvalResult r = ShardedResults.combined(how.run(new Evaluator(batchSize, workers, tta, precision), mine,
-                    progress::update), group, "the evaluation");
-            progress.finish();
-            if (group.isRankZero()) {
-                report(r, name, kind);
+            if (!model.classNames().isEmpty() && !model.classNames().equals(images.classNames())) {
+                err.println("note: the model's classes " + model.classNames() + " differ from the data's "
+                        + images.classNames() + "; labels are compared by index");
+            }
+            Evaluator.checkCompatible(model.classes(), model.channels(), images.classNames().size(), images.channels());
+            // a rank can fail here alone (shards too few for every rank)
+            try (BatchSource batches = group.agree("share out the " + split.label() + " data", () -> images.batches(
+                    batchSize, data.dataWorkers(), norm, model.channelsLast(), DistributedSampler.evaluation(
+                            group.rank(), group.size())))) {
+                Progress progress = Progress.start(err, "eval", batches.images(), "images");
+                EvalResult r = ShardedResults.combined(model.how().run(new Evaluator(batchSize, data.dataWorkers(),
+                        tta, precision), batches, progress::update), group, "the evaluation");
+                progress.finish();
+                if (group.isRankZero()) {
+                    report(r, model.name(), kind);
+                }
             }
         }
         return 0;

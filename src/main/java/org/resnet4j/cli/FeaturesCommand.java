@@ -12,9 +12,11 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.Tensor;
+import org.resnet4j.data.BatchSource;
 import org.resnet4j.data.DataConfig;
 import org.resnet4j.data.DataSettings;
-import org.resnet4j.data.Datasets;
+import org.resnet4j.data.DistributedSampler;
+import org.resnet4j.data.EvalSplit;
 import org.resnet4j.data.Split;
 import org.resnet4j.engine.ComputeDevice;
 import org.resnet4j.engine.EngineSettings;
@@ -73,14 +75,27 @@ final class FeaturesCommand extends SettingsCommand implements Callable<Integer>
         PrintWriter err = spec.commandLine().getErr();
         ModelLoader.LoadedModel loaded = source.load();
         device.move(loaded.net());
-        DataConfig c = EvalData.resolve(settings(EvalData.base(source.weights, loaded.preprocessing(),
-                typed("--dataset") || typed("--data-dir"))), loaded.preprocessing(), EvalData.defaultInput(loaded.net()));
+        DataSettings data = settings(EvalData.base(source.weights, loaded.preprocessing(),
+                typed("--dataset") || typed("--data-dir")));
+        DataConfig c = EvalData.resolve(data, loaded.preprocessing(), EvalData.defaultInput(loaded.net()));
         Predictor predictor = Predictor.of(loaded, c.kind(), settings(InferenceSettings.class).fuse());
         FeatureExtractor.Features f;
         int[] failures = {0};
         if (split != null) {
-            f = FeatureExtractor.ofDataset(predictor, Datasets.load(c, split, loaded.evalTransform(),
-                    new DownloadProgress(err)), batchSize);
+            EvalSplit images = EvalSplit.open(c, data.storage(), split, loaded.evalTransform(),
+                    new DownloadProgress(err));
+            if (images.storage() != null) {
+                err.println("images " + images.storage());
+            }
+            if (images.channels() != predictor.preprocessing().channels()) {
+                throw new IllegalArgumentException("the data has " + images.channels() + "-channel images but the"
+                        + " model takes " + predictor.preprocessing().channels());
+            }
+            try (BatchSource batches = images.batches(batchSize, data.dataWorkers(),
+                    predictor.preprocessing().normalization(), predictor.model().isChannelsLast(),
+                    DistributedSampler.WHOLE)) {
+                f = FeatureExtractor.ofBatches(predictor, batches);
+            }
         } else {
             List<Path> files = ImageArguments.expand(inputs, empty -> {
                 err.println(spec.qualifiedName() + ": error: " + empty + ": no " + ImageArguments.KINDS

@@ -51,8 +51,9 @@ public record DataSettings(
         @Option(names = "--storage", paramLabel = "auto|memory|stream", defaultValue = "auto",
                 description = "folder images: decoded once into memory at the input size (the CIFAR-style crop and"
                         + " flip), or streamed and decoded per step (torchvision's RandomResizedCrop and Resize +"
-                        + " CenterCrop); auto keeps them in memory while they fit a quarter of the heap (default"
-                        + " ${DEFAULT-VALUE})") Storage storage,
+                        + " CenterCrop in training; eval and features prepare them alike either way); auto keeps"
+                        + " them in memory while they fit a quarter of the heap (default ${DEFAULT-VALUE})")
+        Storage storage,
         @Option(names = "--eval-resize", paramLabel = "N",
                 description = "streamed images: the shorter side before the centre crop in evaluation (default:"
                         + " the input size x 256/224)") Integer evalResize,

@@ -103,14 +103,14 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         return new InMemory(c, Datasets.forTraining(c, listener), "in memory");
     }
 
-    private static void requireNoCarve(DataConfig c) {
+    static void requireNoCarve(DataConfig c) {
         if (c.valSplit() > 0) {
             throw new IllegalArgumentException("--val-split carves validation images from data held in memory;"
                     + " streamed " + c.kind().id() + " data takes its validation from a val/ folder or val shards");
         }
     }
 
-    private static ShardSet shards(Path dir, Split split) throws IOException {
+    static ShardSet shards(Path dir, Split split) throws IOException {
         try {
             return ShardSet.open(dir, split.label());
         } catch (java.nio.file.NoSuchFileException e) {

@@ -102,19 +102,8 @@ public final class Datasets {
                 return Synthetic.create(n, c.syntheticClasses(), c.channels(), c.height(), c.width(),
                         c.seed() * 31 + split.ordinal());
             case FOLDER:
-                Path dir = ImageFolder.splitRoot(c.root(), split);
-                Path classSource = ImageFolder.hasSplitFolders(c.root())
-                        ? ImageFolder.splitRoot(c.root(), Split.TRAIN) : c.root();
-                if (resizeCrop != null) {
-                    if (c.channels() != 3 || c.height() != c.width()) {
-                        throw new IllegalArgumentException(resizeCrop + " makes square RGB images, not the "
-                                + c.channels() + "x" + c.height() + "x" + c.width() + " asked for");
-                    }
-                    return ImageFolder.load(dir, ImageFolder.classNames(classSource), resizeCrop.atCrop(c.height()),
-                            c.decodeThreads());
-                }
-                return ImageFolder.load(dir, ImageFolder.classNames(classSource), c.channels(), c.height(), c.width(),
-                        c.fit(), c.decodeThreads());
+                return ImageFolder.load(ImageFolder.splitRoot(c.root(), split), folderClasses(c),
+                        ImagePreparation.of(c, resizeCrop), c.decodeThreads());
             default:
                 if (Files.exists(c.root()) && !Files.isDirectory(c.root())) {
                     throw new DataFormatException(c.root() + ": a file where the data folder was expected (--data-dir)");
@@ -129,6 +118,12 @@ public final class Datasets {
                     return readOfficial(c, split);
                 }
         }
+    }
+
+    /** A folder dataset's classes: the training split's class folders (the root's without split folders). */
+    public static List<String> folderClasses(DataConfig c) throws IOException {
+        return ImageFolder.classNames(ImageFolder.hasSplitFolders(c.root())
+                ? ImageFolder.splitRoot(c.root(), Split.TRAIN) : c.root());
     }
 
     /** Where a dataset's files are read from: the data directory, or where the reader found them below or beyond it. */

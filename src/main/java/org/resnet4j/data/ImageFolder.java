@@ -79,8 +79,7 @@ public final class ImageFolder {
      */
     public static Dataset load(Path dir, List<String> classNames, int channels, int height, int width,
             ImageDecoder.Fit fit, int threads) throws IOException {
-        return load(dir, classNames, channels, height, width, threads,
-                (file, dst, offset) -> ImageDecoder.decode(file, channels, height, width, fit, dst, offset));
+        return load(dir, classNames, ImagePreparation.fitted(channels, height, width, fit), threads);
     }
 
     /**
@@ -89,9 +88,14 @@ public final class ImageFolder {
      */
     public static Dataset load(Path dir, List<String> classNames, EvalTransform resizeCrop, int threads)
             throws IOException {
-        int size = resizeCrop.cropSize();
-        return load(dir, classNames, 3, size, size, threads,
-                (file, dst, offset) -> ImageDecoder.toRecord(ImageDecoder.read(file), resizeCrop, dst, offset));
+        return load(dir, classNames, ImagePreparation.resizeCrop(resizeCrop), threads);
+    }
+
+    /** As above, with every image prepared by {@code prep}. */
+    public static Dataset load(Path dir, List<String> classNames, ImagePreparation prep, int threads)
+            throws IOException {
+        return load(dir, classNames, prep.channels(), prep.height(), prep.width(), threads,
+                (file, dst, offset) -> prep.toRecord(ImageDecoder.read(file), dst, offset));
     }
 
     /** Makes one image file into a record at {@code dst[offset..]}. */

@@ -149,12 +149,17 @@ public final class Evaluator {
     }
 
     private static void checkCompatible(int classes, int channels, Dataset data) {
-        if (data.numClasses() > classes) {
-            throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
+        checkCompatible(classes, channels, data.numClasses(), data.channels());
+    }
+
+    /** That a model of {@code classes} classes taking {@code channels} channels can be evaluated on the data. */
+    public static void checkCompatible(int classes, int channels, int dataClasses, int dataChannels) {
+        if (dataClasses > classes) {
+            throw new IllegalArgumentException("the data has " + dataClasses + " classes but the model predicts "
                     + classes);
         }
-        if (data.channels() != channels) {
-            throw new IllegalArgumentException("the data has " + data.channels() + "-channel images but the model"
+        if (dataChannels != channels) {
+            throw new IllegalArgumentException("the data has " + dataChannels + "-channel images but the model"
                     + " takes " + channels);
         }
     }

@@ -12,8 +12,11 @@ import java.util.function.BiConsumer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.resnet4j.data.Dataset;
+import org.resnet4j.data.Batch;
+import org.resnet4j.data.BatchSource;
+import org.resnet4j.data.BatchStream;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.engine.Tensors;
 
@@ -86,17 +89,27 @@ public final class FeatureExtractor {
         return new Features(rows.toArray(new float[0][]), null, names, p.classNames(), p.model().options().name());
     }
 
-    public static Features ofDataset(Predictor p, Dataset d, int batchSize) {
-        float[][] out = new float[d.size()][];
-        long[] labels = new long[d.size()];
-        for (int from = 0; from < d.size(); from += batchSize) {
-            int to = Math.min(d.size(), from + batchSize);
-            float[][] rows = p.features(d, from, to);
-            System.arraycopy(rows, 0, out, from, rows.length);
+    /**
+     * Features of the images of {@code source}'s epoch 0 (a dataset split, normalised as {@code p} expects), with
+     * their labels.
+     */
+    public static Features ofBatches(Predictor p, BatchSource source) {
+        List<float[]> rows = new ArrayList<>();
+        List<Long> labels = new ArrayList<>();
+        try (BatchStream batches = source.epoch(0, 0)) {
+            while (batches.hasNext()) {
+                try (PointerScope scope = new PointerScope(); Batch b = batches.next()) {
+                    if (b.size() == 0) {
+                        continue;
+                    }
+                    rows.addAll(List.of(p.features(b.images())));
+                    for (long l : Tensors.toLongs(b.labels())) {
+                        labels.add(l);
+                    }
+                }
+            }
         }
-        for (int i = 0; i < d.size(); i++) {
-            labels[i] = d.label(i);
-        }
-        return new Features(out, labels, null, d.classNames(), p.model().options().name());
+        return new Features(rows.toArray(new float[0][]), labels.stream().mapToLong(Long::longValue).toArray(), null,
+                source.classNames(), p.model().options().name());
     }
 }

@@ -215,21 +215,19 @@ public final class Predictor {
         }
     }
 
-    /** The features of images {@code from..to} of a dataset already at this model's input shape. */
-    public float[][] features(Dataset data, int from, int to) {
-        if (data.channels() != preprocessing.channels() || data.height() != preprocessing.height()
-                || data.width() != preprocessing.width()) {
-            throw new IllegalArgumentException("the data's images are " + data.channels() + "x" + data.height() + "x"
-                    + data.width() + ", the model's input " + preprocessing);
-        }
-        int[] order = new int[to - from];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = from + i;
+    /**
+     * The features of a batch of images already at this model's input shape, normalised with its preprocessing in
+     * its memory layout (a host tensor).
+     */
+    public float[][] features(Tensor images) {
+        Preprocessing p = preprocessing;
+        if (images.dim() != 4 || images.size(1) != p.channels() || images.size(2) != p.height()
+                || images.size(3) != p.width()) {
+            throw new IllegalArgumentException("the data's images are " + images.size(1) + "x" + images.size(2) + "x"
+                    + images.size(3) + ", the model's input " + p);
         }
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Batch b = new BatchBuilder(data, preprocessing.normalization(), Augmentation.NONE, net.isChannelsLast())
-                    .build(order, 0, order.length);
-            return rows(net.features(device.put(b.images())), order.length);
+            return rows(net.features(device.put(images)), (int) images.size(0));
         }
     }
 

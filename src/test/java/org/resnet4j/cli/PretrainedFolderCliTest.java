@@ -165,6 +165,27 @@ class PretrainedFolderCliTest {
                 .isGreaterThan(1e-2 * Math.max(1, Math.abs(predictLoss)));
     }
 
+    @Test
+    void streamedEvalAndFeaturesResizeAndCropAsInMemory() throws IOException {
+        List<JsonNode> figures = new ArrayList<>();
+        List<float[]> features = new ArrayList<>();
+        for (String storage : List.of("memory", "stream")) {
+            Cli.Result r = Cli.run("eval", "--weights", NAME, "--dataset", "folder", "--data-dir", pets.toString(),
+                    "--storage", storage, "--batch-size", "4", "--json");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.err()).contains("Resize(256, bilinear) + CenterCrop(224)");
+            figures.add(JSON.readTree(r.out()));
+            Path out = dir.resolve("features-" + storage + ".safetensors");
+            Cli.Result f = Cli.run("features", "--weights", NAME, "--dataset", "folder", "--data-dir",
+                    pets.toString(), "--split", "test", "--storage", storage, "--out", out.toString());
+            assertThat(f.exit()).as(f.err()).isZero();
+            features.add(org.resnet4j.engine.Tensors.toFloats(SafeTensors.read(out).tensors().get("features")));
+        }
+        assertThat(figures.get(1).get("n").asInt()).isEqualTo(6);
+        EvalStorageCliTest.assertSameFigures(figures.get(1), figures.get(0));
+        assertThat(features.get(1)).hasSize(6 * 512).containsExactly(features.get(0));
+    }
+
     private static double probabilityOf(Predictor.Prediction p, int label) {
         return p.top().stream().filter(s -> s.index() == label).findFirst().orElseThrow().probability();
     }

@@ -5,10 +5,11 @@ import java.util.SplittableRandom;
 
 /**
  * Decodes one encoded image and turns it into a normalised float sample of {@code size()}×{@code size()}, as
- * torchvision's classification presets do (train: {@link TrainTransform}, evaluation: {@link EvalTransform}).
+ * torchvision's classification presets do (train: {@link TrainTransform}, evaluation: {@link EvalTransform}), or as
+ * folders held in memory are ({@link PreparedTransform}).
  * Random draws come only from the sample's own {@code rng}, so a seed repeats a run whatever thread does the work.
  */
-public sealed interface ImageTransform permits TrainTransform, EvalTransform {
+public sealed interface ImageTransform permits TrainTransform, EvalTransform, PreparedTransform {
     int size();
 
     /** Writes the sample into {@code out[0, channels × size²)} in {@code layout}'s order. */

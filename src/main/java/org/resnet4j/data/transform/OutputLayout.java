@@ -47,6 +47,20 @@ public record OutputLayout(Normalization normalization, int channels, boolean ch
         }
     }
 
+    /**
+     * Writes a C×H×W uint8 record of this layout's channels into {@code out} from index 0, as the in-memory batch
+     * builder does.
+     */
+    public void write(byte[] record, float[][] lut, float[] out) {
+        int plane = record.length / channels;
+        for (int c = 0; c < channels; c++) {
+            float[] table = lut[c];
+            for (int i = 0; i < plane; i++) {
+                out[channelsLast ? i * channels + c : c * plane + i] = table[record[c * plane + i] & 0xff];
+            }
+        }
+    }
+
     /** Sets the rectangle to {@code value} in every channel (RandomErasing's constant fill). */
     public void fill(float[] out, int size, int top, int left, int height, int width, float value) {
         for (int c = 0; c < channels; c++) {
