@@ -81,8 +81,11 @@ class StreamedCheckpointEvalTest {
         return history.get(0);
     }
 
-    private static JsonNode eval(Path weights) throws IOException {
-        Cli.Result r = Cli.run("eval", "--weights", weights.toString(), "--batch-size", "7", "--json");
+    private static JsonNode eval(Path weights, String... more) throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of("eval", "--weights", weights.toString(), "--batch-size",
+                "7", "--json"));
+        args.addAll(List.of(more));
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
         return JSON.readTree(r.out());
     }
@@ -121,6 +124,31 @@ class StreamedCheckpointEvalTest {
                 .predict(ImageDecoder.read(file), 3));
         assertThat(Math.abs(fit[0] - resized[0]) + Math.abs(fit[1] - resized[1]))
                 .as("the fit prepares this image otherwise").isGreaterThan(1e-3);
+
+        // exported weights keep it: safetensors, and ONNX (evaluated by ONNX Runtime on the run's data)
+        Path st = dir.resolve("exported.safetensors");
+        Path onnx = dir.resolve("exported.onnx");
+        for (Path out : List.of(st, onnx)) {
+            Cli.Result x = Cli.run("export", "--weights", run.resolve("last.ckpt").toString(), "--out",
+                    out.toString());
+            assertThat(x.exit()).as(x.err()).isZero();
+        }
+        assertThat(ModelLoader.load(st, null).evalTransform()).isEqualTo(RECORDED);
+        JsonNode e = eval(onnx, "--dataset", "folder", "--data-dir", root.toString());
+        assertThat(e.get("loss").asDouble()).isCloseTo(epoch.get("test_loss").asDouble(), within(1e-4));
+        assertThat(e.get("top1").asDouble()).isEqualTo(epoch.get("test_acc").asDouble());
+    }
+
+    /** Grey models see the resized RGB image's luma, as streamed evaluation converts it. */
+    @Test
+    void aGreyStreamedRunEvaluatesAsTrainingValidated() throws IOException {
+        Path run = dir.resolve("grey");
+        JsonNode epoch = train(run, "--dataset", "folder", "--data-dir", root.toString(), "--storage", "stream",
+                "--channels", "1");
+        ModelLoader.LoadedModel m = ModelLoader.load(run.resolve("last.ckpt"), null);
+        assertThat(m.preprocessing().channels()).isEqualTo(1);
+        assertThat(m.evalTransform()).isEqualTo(RECORDED);
+        assertEvalGivesTheRunsFigures(run, epoch);
     }
 
     @Test
