@@ -8,8 +8,9 @@ import org.resnet4j.data.transform.EvalTransform;
 /**
  * How a decoded folder image becomes a C×H×W uint8 record at the model's input: fitted (resized to cover or to fit
  * inside it, then centre-cropped or padded with black) or, for weights measured that way, {@code resizeCrop}
- * (torchvision's evaluation preset, in RGB, then PIL's luma for one channel) into C×crop×crop. Folders decoded into memory and evaluation streamed from files
- * or shards both prepare images here, so that where the images are held never changes the figures.
+ * (torchvision's evaluation preset, in RGB, then PIL's luma for one channel) into C×crop×crop. Folders decoded
+ * into memory and evaluation streamed from files or shards both prepare images here, so that where the images are
+ * held never changes the figures.
  */
 public record ImagePreparation(int channels, int height, int width, ImageDecoder.Fit fit, EvalTransform resizeCrop) {
     public ImagePreparation {

@@ -71,8 +71,8 @@ class StreamedCheckpointEvalTest {
     /** Trains one epoch; returns the run's last epoch as train --json reported it. */
     private static JsonNode train(Path run, String... data) throws IOException {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--model", "resnet20", "--image-size", "32",
-                "--batch-size", "8", "--eval-batch-size", "5", "--epochs", "1", "--lr", "0.01", "--seed", "3", "--eval-resize", "40",
-                "--interpolation", "bicubic", "--json", "--out", run.toString()));
+                "--batch-size", "8", "--eval-batch-size", "5", "--epochs", "1", "--lr", "0.01", "--seed", "3",
+                "--eval-resize", "40", "--interpolation", "bicubic", "--json", "--out", run.toString()));
         args.addAll(List.of(data));
         Cli.Result r = Cli.run(args.toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
