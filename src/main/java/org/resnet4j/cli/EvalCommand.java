@@ -90,7 +90,8 @@ final class EvalCommand extends SettingsCommand implements Callable<Integer> {
                 DataConfig config = EvalData.resolve(data, onnx.preprocessing(), onnx.inputShape());
                 Normalization norm = onnx.inputNormalization(config.normalization());
                 return evaluate(new Model(onnx.modelName(), onnx.classNames(), onnx.numClasses(), onnx.inChannels(),
-                        onnx.channelsLast(), (e, d, p) -> e.evaluate(onnx, d, p)), config, data, null, norm);
+                        onnx.channelsLast(), (e, d, p) -> e.evaluate(onnx, d, p)), config, data,
+                        onnx.preprocessing() != null ? onnx.preprocessing().evalTransform() : null, norm);
             }
         }
         ComputeDevice device = engine.startOnDevice();

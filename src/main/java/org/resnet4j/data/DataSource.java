@@ -46,6 +46,12 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
     /** Training batches: shuffled by the seed epoch by epoch, augmented. */
     BatchSource train(Loading l) throws IOException;
 
+    /**
+     * How evaluation prepares the images, recorded with the weights so that they are prepared so again: torchvision's
+     * resize then centre crop for streamed images, null for images held in memory (fitted as decoded).
+     */
+    EvalTransform evalTransform();
+
     /** Evaluation batches of {@link Split#VAL} or {@link Split#TEST}; {@code sample > 0} takes a fixed random sample. */
     BatchSource eval(Split split, Loading l, int sample) throws IOException;
 
@@ -158,6 +164,11 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
         }
 
         @Override
+        public EvalTransform evalTransform() {
+            return null;
+        }
+
+        @Override
         public BatchSource eval(Split split, Loading l, int sample) {
             Dataset d = split == Split.VAL ? splits.val() : splits.test();
             return new DataLoader(sample > 0 ? Subset.sample(d, sample, 7) : d, DataLoader.Options.evaluation(
@@ -200,6 +211,11 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
             return new StreamingLoader(new FolderSource(train), new StreamingLoader.Options(l.batchSize(), true, false,
                     l.workers(), 2 * l.workers() + 1, l.seed(), l.augment().streamed(trainSize, interpolation, eval),
                     l.layout(channels), l.onBadImage(), ImageReader.JpegDecoder.NATIVE, l.sampler()), l.reports());
+        }
+
+        @Override
+        public EvalTransform evalTransform() {
+            return eval;
         }
 
         @Override
@@ -253,6 +269,11 @@ public sealed interface DataSource permits DataSource.InMemory, DataSource.Strea
             return new ShardLoader(train, ShardLoader.Options.training(l.batchSize(), l.workers(), l.seed(),
                     l.augment().streamed(trainSize, interpolation, eval), l.layout(channels), l.onBadImage())
                     .withRank(l.sampler().rank(), l.sampler().worldSize()), l.reports());
+        }
+
+        @Override
+        public EvalTransform evalTransform() {
+            return eval;
         }
 
         /** Shards are read whole: a sample would still read every shard, so evaluation takes them all. */

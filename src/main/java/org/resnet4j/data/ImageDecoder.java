@@ -118,14 +118,32 @@ public final class ImageDecoder {
      * 3×crop×crop bytes.
      */
     public static void toRecord(BufferedImage src, EvalTransform resizeCrop, byte[] dst, int offset) {
+        toRecord(src, resizeCrop, 3, dst, offset);
+    }
+
+    /**
+     * As above into {@code channels}×crop×crop bytes: for one channel the resized RGB image's luma, as streamed
+     * evaluation converts it.
+     */
+    public static void toRecord(BufferedImage src, EvalTransform resizeCrop, int channels, byte[] dst, int offset) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images convert to 1 or 3 channels, not " + channels);
+        }
         RgbImage img = resizeCrop.transform(RgbImage.wrap(interleavedRgb(src), src.getWidth(), src.getHeight()),
                 new RgbImage());
         byte[] hwc = img.data();
         int plane = img.width() * img.height();
         for (int i = 0; i < plane; i++) {
-            dst[offset + i] = hwc[3 * i];
-            dst[offset + i + plane] = hwc[3 * i + 1];
-            dst[offset + i + 2 * plane] = hwc[3 * i + 2];
+            int r = hwc[3 * i] & 0xff;
+            int g = hwc[3 * i + 1] & 0xff;
+            int b = hwc[3 * i + 2] & 0xff;
+            if (channels == 1) {
+                dst[offset + i] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16); // PIL's ITU-R 601 luma
+            } else {
+                dst[offset + i] = (byte) r;
+                dst[offset + i + plane] = (byte) g;
+                dst[offset + i + 2 * plane] = (byte) b;
+            }
         }
     }
 

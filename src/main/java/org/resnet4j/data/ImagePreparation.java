@@ -8,15 +8,16 @@ import org.resnet4j.data.transform.EvalTransform;
 /**
  * How a decoded folder image becomes a C×H×W uint8 record at the model's input: fitted (resized to cover or to fit
  * inside it, then centre-cropped or padded with black) or, for weights measured that way, {@code resizeCrop}
- * (torchvision's evaluation preset) into 3×crop×crop. Folders decoded into memory and evaluation streamed from files
- * or shards both prepare images here, so that where the images are held never changes the figures.
+ * (torchvision's evaluation preset, in RGB, then PIL's luma for one channel) into C×crop×crop. Folders decoded
+ * into memory and evaluation streamed from files or shards both prepare images here, so that where the images are
+ * held never changes the figures.
  */
 public record ImagePreparation(int channels, int height, int width, ImageDecoder.Fit fit, EvalTransform resizeCrop) {
     public ImagePreparation {
-        if (resizeCrop != null && (channels != 3 || height != resizeCrop.cropSize()
+        if (resizeCrop != null && (channels != 1 && channels != 3 || height != resizeCrop.cropSize()
                 || width != resizeCrop.cropSize())) {
-            throw new IllegalArgumentException(resizeCrop + " makes square RGB images, not the " + channels + "x"
-                    + height + "x" + width + " asked for");
+            throw new IllegalArgumentException(resizeCrop + " makes square RGB or grey images, not the " + channels
+                    + "x" + height + "x" + width + " asked for");
         }
     }
 
@@ -25,7 +26,11 @@ public record ImagePreparation(int channels, int height, int width, ImageDecoder
     }
 
     public static ImagePreparation resizeCrop(EvalTransform t) {
-        return new ImagePreparation(3, t.cropSize(), t.cropSize(), null, t);
+        return resizeCrop(t, 3);
+    }
+
+    public static ImagePreparation resizeCrop(EvalTransform t, int channels) {
+        return new ImagePreparation(channels, t.cropSize(), t.cropSize(), null, t);
     }
 
     /**
@@ -36,11 +41,11 @@ public record ImagePreparation(int channels, int height, int width, ImageDecoder
         if (resizeCrop == null) {
             return fitted(c.channels(), c.height(), c.width(), c.fit());
         }
-        if (c.channels() != 3 || c.height() != c.width()) {
-            throw new IllegalArgumentException(resizeCrop + " makes square RGB images, not the " + c.channels() + "x"
-                    + c.height() + "x" + c.width() + " asked for");
+        if (c.channels() != 1 && c.channels() != 3 || c.height() != c.width()) {
+            throw new IllegalArgumentException(resizeCrop + " makes square RGB or grey images, not the "
+                    + c.channels() + "x" + c.height() + "x" + c.width() + " asked for");
         }
-        return resizeCrop(resizeCrop.atCrop(c.height()));
+        return resizeCrop(resizeCrop.atCrop(c.height()), c.channels());
     }
 
     public int recordBytes() {
@@ -50,7 +55,7 @@ public record ImagePreparation(int channels, int height, int width, ImageDecoder
     /** Writes {@code src} prepared into {@code dst} at {@code offset} ({@link #recordBytes} bytes). */
     public void toRecord(BufferedImage src, byte[] dst, int offset) {
         if (resizeCrop != null) {
-            ImageDecoder.toRecord(src, resizeCrop, dst, offset);
+            ImageDecoder.toRecord(src, resizeCrop, channels, dst, offset);
         } else {
             ImageDecoder.toRecord(src, channels, height, width, fit, dst, offset);
         }

@@ -60,11 +60,12 @@ public final class Predictor {
     }
 
     /**
-     * Wraps a model for prediction. Puts it in eval mode; when {@code foldBatchNorm}, folds its BatchNorm layers into
-     * the convolutions for speed, after which the model can no longer be trained.
+     * Wraps a model for prediction, images prepared as {@code preprocessing} says (by its evaluation transform when it
+     * has one). Puts it in eval mode; when {@code foldBatchNorm}, folds its BatchNorm layers into the convolutions for
+     * speed, after which the model can no longer be trained.
      */
     public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm) {
-        this(net, classNames, preprocessing, foldBatchNorm, null);
+        this(net, classNames, preprocessing, foldBatchNorm, preprocessing.evalTransform());
     }
 
     /**
@@ -83,7 +84,7 @@ public final class Predictor {
     public Predictor(ResNet net, List<String> classNames, Preprocessing preprocessing, boolean foldBatchNorm,
             EvalTransform resizeCrop, boolean fuse) {
         if (resizeCrop != null && (resizeCrop.cropSize() != preprocessing.height()
-                || resizeCrop.cropSize() != preprocessing.width() || preprocessing.channels() != 3)) {
+                || resizeCrop.cropSize() != preprocessing.width())) {
             throw new IllegalArgumentException(resizeCrop + " does not make the model's " + preprocessing);
         }
         this.resizeCrop = resizeCrop;
@@ -131,8 +132,7 @@ public final class Predictor {
             p = Preprocessing.defaults(dataset, m.net().options().inChannels(),
                     (int) m.net().architecture().defaultInput().height());
         }
-        return new Predictor(m.net(), m.classNames(), p, true, m.preprocessing() != null ? m.evalTransform() : null,
-                fuse);
+        return new Predictor(m.net(), m.classNames(), p, true, p.evalTransform(), fuse);
     }
 
     public ResNet model() {
@@ -172,7 +172,7 @@ public final class Predictor {
         Preprocessing p = preprocessing;
         byte[] record = new byte[inputBytes()];
         if (resizeCrop != null) {
-            ImageDecoder.toRecord(image, resizeCrop, record, 0);
+            ImageDecoder.toRecord(image, resizeCrop, p.channels(), record, 0);
             return record;
         }
         ImageDecoder.toRecord(image, p.channels(), p.height(), p.width(), p.fit(), record, 0);

@@ -3,6 +3,7 @@ package org.resnet4j.io;
 import java.util.Arrays;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -10,6 +11,8 @@ import org.resnet4j.config.ConfigJson;
 import org.resnet4j.data.ImageDecoder;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.image.Resample;
+import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.model.InitScheme;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.Shortcut;
@@ -32,8 +35,10 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         Input input = null;
         if (preprocessing != null) {
             Preprocessing p = preprocessing;
+            EvalTransform t = p.evalTransform();
             input = new Input(p.dataset(), new int[] {p.channels(), p.height(), p.width()}, p.fit(),
-                    p.normalization().mean(), p.normalization().std());
+                    p.normalization().mean(), p.normalization().std(), t != null ? t.resizeSize() : null,
+                    t != null ? t.interpolation() : null);
         }
         ModelOptions o = options;
         try {
@@ -71,7 +76,7 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
                     throw new IllegalArgumentException("the normalisation needs one mean and std per input channel");
                 }
                 p = new Preprocessing(in.dataset(), in.shape()[0], in.shape()[1], in.shape()[2], in.fit(),
-                        new Normalization(in.mean(), in.std()));
+                        new Normalization(in.mean(), in.std()), evalTransform(in));
             }
             return new ModelInfo(o, s.classNames(), p);
         } catch (IllegalArgumentException e) {
@@ -79,7 +84,32 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         }
     }
 
-    /** The stored form, field for field the JSON resnet4j has always written. */
+    /**
+     * The transform an input description's {@code eval_resize} and {@code interpolation} give: resize the short side
+     * to eval_resize, then centre crop to the input's height (null when neither is given).
+     */
+    private static EvalTransform evalTransform(Input in) {
+        if (in.evalResize() == null && in.interpolation() == null) {
+            return null;
+        }
+        if (in.evalResize() == null || in.interpolation() == null) {
+            throw new IllegalArgumentException("the input's evaluation transform needs both eval_resize and"
+                    + " interpolation");
+        }
+        int[] shape = in.shape();
+        if (shape[0] != 1 && shape[0] != 3 || shape[1] != shape[2] || in.evalResize() < shape[1]
+                || in.evalResize() > MAX_SIDE) {
+            throw new IllegalArgumentException("eval_resize " + in.evalResize() + " then a centre crop cannot make"
+                    + " the input shape " + Arrays.toString(shape) + " (a square RGB or grey input, resized to "
+                    + shape[1] + ".." + MAX_SIDE + ")");
+        }
+        return new EvalTransform(in.evalResize(), shape[1], in.interpolation(), false);
+    }
+
+    /**
+     * The stored form, field for field the JSON resnet4j has always written; the input's evaluation transform only
+     * where there is one, so that files without it read in versions that do not know it.
+     */
     private record Stored(String name, int inChannels, int classes, Shortcut shortcut, boolean zeroInitResidual,
             InitScheme init, List<String> classNames, Input input) {
         Stored {
@@ -89,7 +119,9 @@ public record ModelInfo(ModelOptions options, List<String> classNames, Preproces
         }
     }
 
-    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std) {
+    private record Input(String dataset, int[] shape, ImageDecoder.Fit fit, float[] mean, float[] std,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer evalResize,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Resample.Filter interpolation) {
         Input {
             if (dataset == null || fit == null || shape == null || shape.length != 3 || mean == null || std == null) {
                 throw new IllegalArgumentException("the input description lacks the dataset, shape, fit or"

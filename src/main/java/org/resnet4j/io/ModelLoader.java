@@ -25,18 +25,21 @@ public final class ModelLoader {
     }
 
     /**
-     * A model built from a weights file, the class names the file carries (empty when it has none), its input
-     * preparation (null when the file does not say), and for {@link PretrainedWeights} the evaluation transform
-     * (resize, then centre crop) they were measured with (else null).
+     * A model built from a weights file, the class names the file carries (empty when it has none) and its input
+     * preparation (null when the file does not say).
      */
-    public record LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing,
-            EvalTransform evalTransform) {
+    public record LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing) {
         public LoadedModel {
             classNames = List.copyOf(classNames);
         }
 
-        public LoadedModel(ResNet net, List<String> classNames, Preprocessing preprocessing) {
-            this(net, classNames, preprocessing, null);
+        /**
+         * The evaluation transform (resize, then centre crop) the weights were measured with: for
+         * {@link PretrainedWeights} the registry's, for a run that evaluated streamed images the run's; else null
+         * (images are fitted).
+         */
+        public EvalTransform evalTransform() {
+            return preprocessing != null ? preprocessing.evalTransform() : null;
         }
     }
 
@@ -72,7 +75,7 @@ public final class ModelLoader {
             throw new IllegalArgumentException(w.id() + " holds no moving average of its weights: drop --use-ema");
         }
         LoadedModel m = loadFile(WeightsCache.standard().fetch(w, progress), w.model(), false);
-        return new LoadedModel(m.net(), PretrainedWeights.imagenetClasses(), w.preprocessing(), w.evalTransform());
+        return new LoadedModel(m.net(), PretrainedWeights.imagenetClasses(), w.preprocessing());
     }
 
     /** The registry weights {@code path} names, when it is no file and has a registry name's form. */

@@ -122,10 +122,13 @@ public enum PretrainedWeights {
         return new EvalTransform(resizeSize, CROP, Resample.Filter.BILINEAR, false);
     }
 
-    /** The input preparation recorded with models built from these weights: 224×224 RGB, ImageNet statistics. */
+    /**
+     * The input preparation recorded with models built from these weights: 224×224 RGB by {@link #evalTransform},
+     * ImageNet statistics.
+     */
     public Preprocessing preprocessing() {
         return new Preprocessing(DatasetKind.FOLDER.id(), 3, CROP, CROP, ImageDecoder.Fit.CROP,
-                DatasetKind.FOLDER.normalization(3));
+                DatasetKind.FOLDER.normalization(3), evalTransform());
     }
 
     /** ImageNet-1k's 1,000 class names in index order (torchvision's {@code _IMAGENET_CATEGORIES}). */

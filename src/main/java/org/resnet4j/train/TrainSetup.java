@@ -382,7 +382,7 @@ public final class TrainSetup {
                 loader.images()));
         return new TrainParts(net, optimizer, step, LrSchedule.of(config.schedule(), config.lr(), run.epochs(),
                 step.updatesPerEpoch(batches)), loader, batches, run.epochs(), run.maxSteps(), evaluation, resolved,
-                classes, Preprocessing.of(dataConfig), description, group);
+                classes, Preprocessing.of(dataConfig).withEvalTransform(data.evalTransform()), description, group);
     }
 
     /** Loads pretrained weights into {@code net}, with a new classifier head when the class count differs. */

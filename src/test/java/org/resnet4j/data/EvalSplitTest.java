@@ -139,12 +139,15 @@ class EvalSplitTest {
     }
 
     @Test
-    void aResizeCropNeedsSquareRgbImages() {
-        DataConfig grey = config(1, 16, ImageDecoder.Fit.CROP);
+    void aResizeCropMakesSquareRgbOrGreyImages() throws IOException {
+        // grey: the resized RGB image's luma, as streamed training evaluates it
+        assertSameBatches(config(1, 16, ImageDecoder.Fit.CROP), Split.TEST, EvalTransform.IMAGENET, false,
+                DistributedSampler.WHOLE);
+        DataConfig oblong = DataConfig.of(DatasetKind.FOLDER, root).withImageShape(3, 16, 20);
         for (Storage s : List.of(Storage.MEMORY, Storage.STREAM)) {
-            assertThatThrownBy(() -> EvalSplit.open(grey, s, Split.TEST, EvalTransform.IMAGENET,
+            assertThatThrownBy(() -> EvalSplit.open(oblong, s, Split.TEST, EvalTransform.IMAGENET,
                     Datasets.Listener.SILENT)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("makes square RGB images, not the 1x16x16");
+                    .hasMessageContaining("makes square RGB or grey images, not the 3x16x20");
         }
     }
 }

@@ -283,6 +283,34 @@ class HostileFilesTest {
                 + " be in 1..1048576, got 2147483647, as its weights' shapes say");
     }
 
+    @Test
+    void anEvaluationTransformThatCannotMakeTheInputIsRefusedInOneLine() throws IOException {
+        Preprocessing p = new Preprocessing("folder", 3, 24, 24, ImageDecoder.Fit.CROP,
+                new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}));
+        String fine = new ModelInfo(ModelOptions.of("resnet20").withClasses(4), List.of(), p).toJson();
+        String tail = "\"std\":[0.25,0.25,0.25]";
+        assertThat(fine).contains(tail);
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put(",\"eval_resize\":20,\"interpolation\":\"bilinear\"", "invalid model description (eval_resize 20"
+                + " then a centre crop cannot make the input shape [3, 24, 24] (a square RGB or grey input, resized to"
+                + " 24..8192))");
+        refused.put(",\"eval_resize\":2147483647,\"interpolation\":\"bilinear\"", "invalid model description"
+                + " (eval_resize 2147483647 then a centre crop cannot make the input shape [3, 24, 24]");
+        refused.put(",\"eval_resize\":28", "invalid model description (the input's evaluation transform needs both"
+                + " eval_resize and interpolation)");
+        refused.put(",\"eval_resize\":28,\"interpolation\":\"lanczos\"", "unreadable model description");
+        refused.put(",\"eval_resize\":\"big\",\"interpolation\":\"bilinear\"", "unreadable model description");
+        int i = 0;
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            Path f = describedAs("eval" + i++, fine.replace(tail, tail + e.getKey()));
+            assertThatThrownBy(() -> ModelLoader.load(f, null)).isInstanceOf(WeightsFormatException.class)
+                    .hasMessageStartingWith(f + ": " + e.getValue());
+            Cli.Result r = Cli.run("eval", "--weights", f.toString(), "--dataset", "synthetic", "--threads", "1");
+            assertThat(r.exit()).as(r.err()).isNotZero();
+            assertThat(r.errorLines()).singleElement().asString().contains(e.getValue());
+        }
+    }
+
     private Path describedAs(String name, String modelInfo) throws IOException {
         Path p = dir.resolve(name + ".safetensors");
         SafeTensors.write(p, Map.of("fc.bias", Tensors.fromFloats(new float[4], 4)), Map.of(ModelInfo.KEY, modelInfo));

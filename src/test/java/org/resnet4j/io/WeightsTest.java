@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.data.DatasetKind;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.data.image.Resample;
+import org.resnet4j.data.transform.EvalTransform;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
@@ -145,5 +147,28 @@ class WeightsTest {
             out.write(1);
         }
         assertThatThrownBy(() -> Weights.read(zip)).hasMessageContaining("a zip file without data.pkl is not a torch.save file");
+    }
+
+    /**
+     * The evaluation transform is written only where there is one, so that a description without it is the JSON
+     * resnet4j wrote before it (and older versions read it); one with it reads back.
+     */
+    @Test
+    void theEvaluationTransformIsDescribedOnlyWhereThereIsOne() throws WeightsFormatException {
+        String before = "{\"name\":\"resnet20\",\"in_channels\":3,\"classes\":2,\"shortcut\":\"A\","
+                + "\"zero_init_residual\":false,\"init\":\"he\",\"class_names\":[\"x\",\"y\"],\"input\":{"
+                + "\"dataset\":\"folder\",\"shape\":[3,24,24],\"fit\":\"crop\",\"mean\":[0.485,0.456,0.406],"
+                + "\"std\":[0.229,0.224,0.225]}}";
+        Preprocessing fitted = Preprocessing.defaults(DatasetKind.FOLDER, 3, 24);
+        ModelInfo info = new ModelInfo(ModelOptions.of("resnet20").withClasses(2), List.of("x", "y"), fitted);
+        assertThat(info.toJson()).isEqualTo(before);
+        assertThat(ModelInfo.fromJson(before, "old").preprocessing().evalTransform()).isNull();
+
+        EvalTransform t = new EvalTransform(28, 24, Resample.Filter.BICUBIC, false);
+        String json = new ModelInfo(info.options(), info.classNames(), fitted.withEvalTransform(t)).toJson();
+        assertThat(json).endsWith("\"std\":[0.229,0.224,0.225],\"eval_resize\":28,\"interpolation\":\"bicubic\"}}");
+        Preprocessing back = ModelInfo.fromJson(json, "new").preprocessing();
+        assertThat(back.evalTransform()).isEqualTo(t);
+        assertThat(back.height()).isEqualTo(24);
     }
 }

@@ -116,6 +116,9 @@ public final class OnnxExport {
             meta.put("std", json(n.std()));
             meta.put("dataset", preprocessing.dataset());
             meta.put("fit", preprocessing.fit().name().toLowerCase(Locale.ROOT));
+            if (preprocessing.evalTransform() != null) {
+                meta.put("eval_transform", preprocessing.evalTransform().toString());
+            }
         }
         meta.put("input_normalized_in_graph", Boolean.toString(options.normalizeInGraph()));
         meta.put("batchnorm_folded", Boolean.toString(options.foldBatchNorm()));
