@@ -13,12 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Starts the processes of one machine of a distributed run, as {@code torchrun} does for machines without Python:
  * each worker is this program again with the launch variables set ({@code RANK}, {@code WORLD_SIZE},
- * {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code MASTER_ADDR}, {@code MASTER_PORT}), its output prefixed with
- * its rank. A signal to the launcher goes to every worker once; when a worker fails, the others are stopped and the
+ * {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code MASTER_ADDR}, {@code MASTER_PORT}). Standard output passes
+ * through as it is, as under torchrun, so that rank 0's {@code --json} is a document a program can read; standard
+ * error, where progress and errors go, is prefixed with the rank. A signal to the launcher goes to every worker once; when a worker fails, the others are stopped and the
  * launcher ends with the failed worker's status.
  *
  * @param grace how long stopped workers may take to save a checkpoint and end before they are killed
@@ -26,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String masterAddr, int masterPort,
         java.time.Duration grace) {
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    /** Gloo writes its "Rank N is connected to M peer ranks" on standard output, where it would break --json. */
+    private static final String GLOO_NOTE = "[Gloo] ";
 
     public Launcher {
         if (nprocPerNode < 1) {
@@ -122,7 +126,7 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
 
     /**
      * Starts this machine's workers, each running this program with {@code args}; their output goes to {@code out}
-     * and {@code err}, line by line, prefixed {@code [rankN]:} (torchrun's {@code --tee} style).
+     * and {@code err}, line by line, the error lines prefixed {@code [rankN]:} (torchrun's {@code --tee} style).
      */
     public Workers start(List<String> args, PrintStream out, PrintStream err) throws IOException {
         List<Process> processes = new ArrayList<>();
@@ -137,8 +141,15 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
                 env.put("GROUP_RANK", String.valueOf(nodeRank));
                 Process p = pb.start();
                 processes.add(p);
-                pumps.add(pump(p.getInputStream(), out, "[rank" + rank + "]: "));
-                pumps.add(pump(p.getErrorStream(), err, "[rank" + rank + "]: "));
+                String prefix = "[rank" + rank + "]: ";
+                pumps.add(pump(p.getInputStream(), line -> {
+                    if (line.startsWith(GLOO_NOTE)) {
+                        print(err, prefix + line);
+                    } else {
+                        print(out, line);
+                    }
+                }));
+                pumps.add(pump(p.getErrorStream(), line -> print(err, prefix + line)));
             }
         } catch (IOException e) {
             processes.forEach(Process::destroyForcibly);
@@ -165,13 +176,11 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
         return c;
     }
 
-    private static Thread pump(InputStream in, PrintStream to, String prefix) {
+    private static Thread pump(InputStream in, Consumer<String> to) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    synchronized (to) {
-                        to.println(prefix + line);
-                    }
+                    to.accept(line);
                 }
             } catch (IOException e) {
                 // the worker ended
@@ -180,5 +189,11 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    private static void print(PrintStream to, String line) {
+        synchronized (to) {
+            to.println(line);
+        }
     }
 }

@@ -60,6 +60,25 @@ public final class LossScaler {
         return growthTracker;
     }
 
+    /** The scale and growth tracker, as a checkpoint keeps them (GradScaler's {@code state_dict()}). */
+    public record State(float scale, int growthTracker) {
+        public State {
+            if (!(scale > 0) || !Float.isFinite(scale) || growthTracker < 0) {
+                throw new IllegalArgumentException("not a loss scaler state: scale " + scale + ", growth tracker "
+                        + growthTracker);
+            }
+        }
+    }
+
+    public State state() {
+        return new State(scale, growthTracker);
+    }
+
+    /** Puts back a saved state (a resumed run). */
+    public void restore(State saved) {
+        restore(saved.scale(), saved.growthTracker());
+    }
+
     /** Puts back a saved scale and growth tracker (a resumed run). */
     public void restore(float savedScale, int savedTracker) {
         if (!(savedScale > 0) || !Float.isFinite(savedScale) || savedTracker < 0 || savedTracker >= growthInterval) {

@@ -3,6 +3,10 @@ package org.resnet4j.train;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import org.resnet4j.engine.LossScaler;
+
 /**
  * Where a run stands: the epoch under way (0-based) and the batches of it already done, the optimisation step, the
  * partial epoch's running sums, the best accuracy so far, and every finished epoch's metrics.
@@ -26,6 +30,12 @@ public final class TrainState {
      * the partial epoch's sums above are summed over them.
      */
     public int worldSize = 1;
+    /**
+     * fp16 runs: the loss scaler's scale and growth tracker, so that a resumed run does not start again at 65,536 and
+     * skip steps finding its scale; absent for the other precisions, which keeps their files as before.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public LossScaler.State lossScaler;
 
     /** Where the run stands, in words: "after epoch 3, step 120" or "in epoch 4 at batch 7, step 127". */
     String position() {

@@ -148,6 +148,18 @@ public final class TrainStep {
         return ema;
     }
 
+    /** The loss scaler's state, or null when this step scales no loss (every precision but fp16). */
+    public LossScaler.State lossScalerState() {
+        return scaler == null ? null : scaler.state();
+    }
+
+    /** Puts back a checkpoint's loss scaler state; nothing to do when this step scales no loss. */
+    public void restoreLossScaler(LossScaler.State saved) {
+        if (scaler != null && saved != null) {
+            scaler.restore(saved);
+        }
+    }
+
     public Options options() {
         return options;
     }

@@ -55,6 +55,7 @@ public final class Trainer {
             lastGood = dir.path(RunDirectory.LAST) + " (" + state.position() + ")";
         }
         state.worldSize = parts.group().size();
+        parts.step().restoreLossScaler(state.lossScaler);
         if (!parts.group().isRankZero()) {
             // a checkpoint's partial-epoch sums are those of every rank: rank 0 carries them on
             state.epochLossSum = 0;
@@ -340,6 +341,7 @@ public final class Trainer {
             lastGood = last ? path + " (" + state.position() + ")" : lastGood;
             return;
         }
+        state.lossScaler = parts.step().lossScalerState();
         try (PointerScope scope = new PointerScope()) {
             Checkpoint.write(path, last && keepPrevious ? dir.path(RunDirectory.LAST_PREV) : null,
                     new Checkpoint(parts.config(), state, parts.classNames(), parts.preprocessing()), parts.net(),

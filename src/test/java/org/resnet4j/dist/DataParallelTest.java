@@ -54,6 +54,27 @@ class DataParallelTest {
         assertThat(maxChange(inputs, b)).as("the steps changed the weights").isGreaterThan(1e-3);
     }
 
+    /**
+     * {@code --unfreeze-at} under DDP: the Reducer built over the classifier alone is rebuilt when the backbone is
+     * released, so the backbone's gradients are averaged too. Without the rebuild each rank would step on its own
+     * half's gradient and drift from the whole batch's.
+     */
+    @Test
+    void aBackboneReleasedMidRunIsAveragedLikeTheRest() throws Exception {
+        Path inputs = inputs(3, 128);
+        Path one = dir.resolve("one.safetensors");
+        Path two = dir.resolve("two.safetensors");
+        ChildJvm single = ChildJvm.start(dir, "single", Map.of(), worker(inputs, one, 3, "eval", 0.01, 1, "unfreeze"));
+        assertThat(single.await(5)).as(single.err()).isZero();
+        runTwo(worker(inputs, two, 3, "eval", 0.01, 1, "unfreeze"));
+        Map<String, Tensor> a = SafeTensors.read(one).tensors();
+        Map<String, Tensor> b = SafeTensors.read(two).tensors();
+        assertThat(relativeDifference(a, b)).isLessThan(1e-5);
+        Tensor before = SafeTensors.read(inputs).tensors().get("model.layer1.0.conv1.weight");
+        assertThat(b.get("layer1.0.conv1.weight").sub(before).abs().max().item_double())
+                .as("the released backbone trained").isGreaterThan(1e-4);
+    }
+
     @Test
     void matchesPyTorchDistributedDataParallel() throws Exception {
         assumeTrue(PythonVenv.has("torch", "safetensors"), PythonVenv.missing("PyTorch", "safetensors"));
@@ -89,9 +110,12 @@ class DataParallelTest {
         }
     }
 
-    private static List<String> worker(Path inputs, Path out, int steps, String mode, double lr, int accumulate) {
-        return ChildJvm.command(DdpStepWorker.class.getName(), List.of(inputs.toString(), out.toString(),
-                String.valueOf(steps), mode, String.valueOf(lr), String.valueOf(accumulate)));
+    private static List<String> worker(Path inputs, Path out, int steps, String mode, double lr, int accumulate,
+            String... more) {
+        List<String> args = new ArrayList<>(List.of(inputs.toString(), out.toString(), String.valueOf(steps), mode,
+                String.valueOf(lr), String.valueOf(accumulate)));
+        args.addAll(List.of(more));
+        return ChildJvm.command(DdpStepWorker.class.getName(), args);
     }
 
     /** resnet20's initial weights and {@code steps} batches of {@code n} random images and labels. */

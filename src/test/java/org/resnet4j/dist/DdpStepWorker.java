@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -19,6 +18,7 @@ import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
 import org.resnet4j.train.OnNonFinite;
 import org.resnet4j.train.ParamGroups;
+import org.resnet4j.train.TrainConfig;
 import org.resnet4j.train.TrainStep;
 
 /**
@@ -28,7 +28,10 @@ import org.resnet4j.train.TrainStep;
  * over {@code accumulate} equal micro-batches of those rows; rank 0 writes the state dict to {@code out}. Run on its
  * own (no launch variables), it takes whole batches: the one-process reference.
  *
- * <p>Arguments: inputs out steps train|eval lr [accumulate]
+ * <p>With {@code unfreeze}, the net starts with its backbone frozen, and each step is an epoch of its own with
+ * {@code --unfreeze-at 1}: the first trains the classifier alone, the rest every parameter.
+ *
+ * <p>Arguments: inputs out steps train|eval lr [accumulate [unfreeze]]
  */
 public final class DdpStepWorker {
     private DdpStepWorker() {
@@ -54,16 +57,27 @@ public final class DdpStepWorker {
             ResNet net = ResNets.create("resnet20");
             StateDict.load(net, model, true);
             net.train(bnTrain);
-            SGDOptions o = new SGDOptions(lr);
-            o.momentum().put(0.9);
-            o.weight_decay().put(5e-4);
-            Optimizer sgd = new SGD(net.parameters(), o);
-            TrainStep step = new TrainStep(net, ParamGroups.of(sgd), new TrainStep.Options(Precision.FP32, 0, 0,
-                    accumulate, null), OnNonFinite.STOP);
+            boolean unfreeze = args.length > 6 && args[6].equals("unfreeze");
+            ParamGroups groups;
+            if (unfreeze) {
+                groups = ParamGroups.create(net, TrainConfig.reference().with("--lr", String.valueOf(lr),
+                        "--momentum", "0.9", "--weight-decay", "5e-4", "--freeze", "backbone", "--unfreeze-at", "1")
+                        .optim(), 0);
+            } else {
+                SGDOptions o = new SGDOptions(lr);
+                o.momentum().put(0.9);
+                o.weight_decay().put(5e-4);
+                groups = ParamGroups.of(new SGD(net.parameters(), o));
+            }
+            TrainStep step = new TrainStep(net, groups, new TrainStep.Options(Precision.FP32, 0, 0, accumulate, null),
+                    OnNonFinite.STOP);
             if (group.isDistributed()) {
                 step.distributed(new DistributedDataParallel(group, net, 25L << 20, true));
             }
             for (int k = 0; k < steps; k++) {
+                if (unfreeze && step.startEpoch(k) != null) {
+                    net.train(bnTrain); // freezing keeps frozen BatchNorm in eval mode; released, it follows the mode
+                }
                 Tensor x = file.tensors().get("x" + k);
                 Tensor y = file.tensors().get("y" + k);
                 long n = x.size(0);

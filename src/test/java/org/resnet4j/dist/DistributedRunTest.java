@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,13 +17,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.testing.ChildJvm;
+import org.resnet4j.testing.DataFiles;
 import org.resnet4j.testing.PythonVenv;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * {@code resnet4j train} as several processes: started by {@code resnet4j launch}, by torchrun, by hand with the
@@ -66,6 +68,8 @@ class DistributedRunTest {
                 "60 of the 120 training images per process");
         assertThat(out.lines().filter(l -> l.startsWith("[rank1]:") && !l.contains("[Gloo]")).toList())
                 .as("rank 1 trains silently").isEmpty();
+        assertThat(p.out()).as("rank 0's results, unprefixed; Gloo's notes go to stderr").contains("Epoch [2/2]")
+                .doesNotContain("[rank", "[Gloo]");
         assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(3);
         JsonNode confusion = new ObjectMapper().readTree(run.resolve("confusion.json").toFile());
         long counted = 0;
@@ -86,8 +90,7 @@ class DistributedRunTest {
         assertThat(whole.await(3)).as(whole.err()).isZero();
         assertThat(shared.await(3)).as(shared.err()).isZero();
         JsonNode one = new ObjectMapper().readTree(whole.out());
-        JsonNode two = new ObjectMapper().readTree(shared.out().lines().filter(l -> l.startsWith("[rank0]: {"))
-                .findFirst().orElseThrow().substring("[rank0]: ".length()));
+        JsonNode two = new ObjectMapper().readTree(shared.out()); // rank 0's document, nothing else on stdout
         assertThat(two.get("n").asLong()).isEqualTo(24);
         assertThat(two.get("confusion")).isEqualTo(one.get("confusion"));
         // relative: the shards' float sums add in another order, and oneDNN blocks each batch size its own way
@@ -228,6 +231,40 @@ class DistributedRunTest {
         assertThat(errors(r0.err())).singleElement().asString().contains("rank 1 could not start with rank 0's"
                 + " settings");
         assertThat(run).doesNotExist();
+    }
+
+    /** The same settings, but each machine's data folder has other classes: the models differ in their head. */
+    @Test
+    void ranksThatBuildDifferentModelsAreRefusedByBothNamingTheTensor() throws Exception {
+        int port = ChildJvm.freePort();
+        Path run = dir.resolve("r");
+        List<String> folder = List.of("train", "--dataset", "folder", "--image-size", "16", "--model", "resnet20",
+                "--batch-size", "4", "--seed", "5", "--data-workers", "1", "--out", run.toString());
+        ChildJvm r0 = ChildJvm.resnet4j(dir, "r0", rank(0, 2, port), args(folder, "--data-dir",
+                imageFolder("three", 3).toString()));
+        ChildJvm r1 = ChildJvm.resnet4j(dir, "r1", rank(1, 2, port), args(folder, "--data-dir",
+                imageFolder("two", 2).toString()));
+        assertThat(r1.await(3)).as(r1.err()).isNotZero();
+        assertThat(r0.await(3)).as(r0.err()).isNotZero();
+        assertThat(errors(r1.err())).singleElement().asString().contains("its model differs from rank 0's",
+                "fc.weight [3, 64]", "fc.weight [2, 64]");
+        assertThat(errors(r0.err())).singleElement().asString().contains("rank 1 could not build the same model as"
+                + " rank 0");
+        assertThat(run).as("nothing written").doesNotExist();
+    }
+
+    /** train/ and test/ folders of {@code classes} classes, four 16x16 images each. */
+    private Path imageFolder(String name, int classes) throws IOException {
+        Path root = dir.resolve(name);
+        for (String split : List.of("train", "test")) {
+            for (int c = 0; c < classes; c++) {
+                for (int i = 0; i < 4; i++) {
+                    DataFiles.image(root.resolve(split).resolve("class" + c).resolve(i + ".png"), "png",
+                            BufferedImage.TYPE_INT_RGB, 16, 16, 0x203040 * (c + 1) + 9 * i);
+                }
+            }
+        }
+        return root;
     }
 
     /**

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.resnet4j.data.BatchBuilder;
 import org.resnet4j.data.Batch;
+import org.resnet4j.data.BatchBuilder;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Normalization;
 import org.resnet4j.data.Synthetic;
@@ -102,6 +102,28 @@ class CudaDeviceTest {
             }
             assertThat(Tensors.crc32c(StateDict.of(net).get("fc.weight"))).as(p + " updated").isNotEqualTo(before);
         }
+    }
+
+    @Test
+    void anFp16StepsLossScalerStateIsReadAndPutBack() {
+        Engine.seed(3);
+        ResNet net = ResNets.create(ModelOptions.of("resnet20"));
+        CUDA.move(net);
+        Optimizer sgd = Optimizers.sgd(net, 0.05, 0.9, 5e-4);
+        TrainStep step = new TrainStep(net, sgd, Precision.FP16, 0, 0);
+        assertThat(step.lossScalerState()).isEqualTo(new LossScaler.State(65536f, 0));
+        net.train(true);
+        Dataset data = Synthetic.create(16, 10, 3, 32, 32, 7);
+        try (PointerScope scope = new PointerScope()) {
+            Batch b = new BatchBuilder(data, Normalization.CIFAR10).build(indices(16), 0, 16);
+            step.run(b.images(), b.labels(), 0.05);
+        }
+        LossScaler.State after = step.lossScalerState();
+        assertThat(after).isNotEqualTo(new LossScaler.State(65536f, 0)); // one step: counted, or backed off
+        TrainStep resumed = new TrainStep(net, sgd, Precision.FP16, 0, 0);
+        resumed.restoreLossScaler(after);
+        assertThat(resumed.lossScalerState()).isEqualTo(after);
+        assertThat(new TrainStep(net, sgd, Precision.BF16, 0, 0).lossScalerState()).isNull();
     }
 
     private static int[] indices(int n) {

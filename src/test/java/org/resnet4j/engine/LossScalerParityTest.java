@@ -90,9 +90,12 @@ class LossScalerParityTest {
         assertThatThrownBy(() -> new LossScaler(65536, 2.0, 1.0, 2000)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LossScaler(65536, 2.0, 0.5, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> s.restore(Float.POSITIVE_INFINITY, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LossScaler.State(-2f, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LossScaler.State(1024f, -1)).isInstanceOf(IllegalArgumentException.class);
         s.restore(1024f, 7);
         assertThat(s.scale()).isEqualTo(1024f);
         assertThat(s.growthTracker()).isEqualTo(7);
+        assertThat(s.state()).isEqualTo(new LossScaler.State(1024f, 7));
     }
 
     private static float[] floats(JsonNode array) {

@@ -22,7 +22,10 @@ import org.bytedeco.pytorch.Scalar;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.resnet4j.engine.LossScaler;
+import org.resnet4j.io.CheckpointFormat;
 import org.resnet4j.io.ModelLoader;
+import org.resnet4j.io.SafeTensors;
 import org.resnet4j.io.StateDict;
 import org.resnet4j.io.Weights;
 import org.resnet4j.io.WeightsFormatException;
@@ -138,6 +141,26 @@ class CheckpointRecoveryTest {
         TrainSetup.resume(run, describedTo(described), x -> x.with("--max-steps", "7")).run();
         assertThat(described).contains(last + ": holds non-finite values (layer3.1.bn1.running_var); resuming from "
                 + run.resolve("best.ckpt") + " (after epoch 2, step 12) instead"); // the same state as last.ckpt's
+    }
+
+    @Test
+    void theLossScalerStateIsKeptOnlyWhereThereIsOne() throws IOException {
+        Path last = twoEpochs.resolve("last.ckpt");
+        assertThat(SafeTensors.readMetadata(last).get(CheckpointFormat.KEY)).as("fp32 files as before")
+                .doesNotContain("lossScaler");
+        Checkpoint.Contents c = Checkpoint.read(last);
+        assertThat(c.state().lossScaler).isNull();
+
+        c.state().lossScaler = new LossScaler.State(1024f, 1999);
+        Path copy = dir.resolve("scaled.ckpt");
+        Checkpoint.write(copy, c.checkpoint(), ModelLoader.load(last, null).net(), c.optimizer());
+        assertThat(Checkpoint.read(copy).state().lossScaler).isEqualTo(new LossScaler.State(1024f, 1999));
+
+        // an fp32 step has no scaler: a saved state is passed over, and the next checkpoint records none
+        Path run = copyOfRun();
+        Files.copy(copy, run.resolve("last.ckpt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        TrainSetup.resume(run, TrainListener.NONE, x -> x.with("--epochs", "3")).run();
+        assertThat(Checkpoint.read(run.resolve("last.ckpt")).state().lossScaler).isNull();
     }
 
     @Test
