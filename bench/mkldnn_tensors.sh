@@ -17,9 +17,7 @@ py=${RESNET4J_PYTHON:-.venv/bin/python}
 launcher=${RESNET4J:-./resnet4j}
 out=${OUT:-bench/results-mkldnn_tensors-$(date -u +%Y%m%d-%H%M%S).jsonl}
 mkdir -p "$(dirname "$out")"
-export MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_ARENA_MAX=1
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source bench/common.sh
 field() { $py -c "import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])['$1'])"; }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $($py -c 'import torch; print("PyTorch", torch.__version__)'); $($launcher --version 2>/dev/null | head -1)"

@@ -14,7 +14,7 @@ py=${PYTHON:-.venv/bin/python}
 launcher=${RESNET4J:-./resnet4j}
 out=${OUT:-bench/profile-$(date -u +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
-export MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_ARENA_MAX=1
+source bench/common.sh
 
 profile_case() { # name model mode precision batch [resnet4j args...] -- [reference args...]
   local name=$1 model=$2 mode=$3 precision=$4 batch=$5; shift 5

@@ -53,7 +53,7 @@ out=${OUT:-bench/results-side_by_side-$run_id.jsonl}
 mkdir -p "$(dirname "$out")"
 [[ -x $py ]] && $py -c 'import torch, sys; sys.exit(not hasattr(torch, "compile"))' 2>/dev/null || {
   echo "side_by_side.sh: error: $py has no PyTorch 2.x (set RESNET4J_PYTHON, or create .venv with torch)" >&2; exit 2; }
-export MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_ARENA_MAX=1
+source bench/common.sh
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/side_by_side.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
