@@ -16,7 +16,7 @@ scaling)
     for model in resnet20 resnet18; do
       $r4j bench --model "$model" --batch-size 128 --threads 2 --steps 5 --json
       $r4j launch --nproc-per-node 2 --master-port 29510 bench --model "$model" --batch-size 64 --threads 1 \
-        --steps 5 --rounds 2 --json 2>/dev/null | sed -n 's/^\[rank0\]: {/{/p'
+        --steps 5 --rounds 2 --json 2>/dev/null | tail -1
     done
   done
   ;;
@@ -43,7 +43,7 @@ accuracy)
     ${DATA_DIR:+--data-dir "$DATA_DIR"})
   $r4j train "${common[@]}" --batch-size 128 --out runs/dist-accuracy-1x128 | tail -1
   $r4j launch --nproc-per-node 2 --master-port 29512 train "${common[@]}" --batch-size 64 \
-    --out runs/dist-accuracy-2x64 2>/dev/null | sed -n 's/^\[rank0\]: {/{/p'
+    --out runs/dist-accuracy-2x64 2>/dev/null | tail -1
   ;;
 *)
   echo "usage: bench/distributed.sh scaling [ROUNDS] | veth | accuracy [EPOCHS]" >&2

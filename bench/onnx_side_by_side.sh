@@ -18,7 +18,7 @@ threads=${THREADS:-$(nproc)}
 out=${OUT:-bench/results-onnx-$(date -u +%Y%m%d-%H%M%S).jsonl}
 mkdir -p "$(dirname "$out")"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source bench/common.sh
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
 
 echo "machine: $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $threads threads, load $(cut -d" " -f1-3 /proc/loadavg); $($launcher --version)"

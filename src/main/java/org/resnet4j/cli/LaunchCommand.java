@@ -16,8 +16,9 @@ import sun.misc.Signal;
 @Command(name = "launch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Start the processes of a distributed run on this machine, as torchrun does: each runs the"
                 + " command after the options (train or eval) with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,"
-                + " MASTER_ADDR and MASTER_PORT set, its output prefixed by its rank. Ctrl-C or SIGTERM stops them all"
-                + " (each saves a checkpoint); when one fails, the others are stopped and launch exits non-zero.",
+                + " MASTER_ADDR and MASTER_PORT set; their standard output passes through, their standard error"
+                + " is prefixed by the rank. Ctrl-C or SIGTERM stops them all (each saves a checkpoint); when one"
+                + " fails, the others are stopped and launch exits non-zero.",
                 "Example: resnet4j launch --nproc-per-node 2 train --model resnet20 --out runs/r20"})
 final class LaunchCommand implements Callable<Integer> {
     @Option(names = "--nproc-per-node", paramLabel = "N", defaultValue = "1",

@@ -62,11 +62,14 @@ public final class LossScaler {
 
     /** The scale and growth tracker, as a checkpoint keeps them (GradScaler's {@code state_dict()}). */
     public record State(float scale, int growthTracker) {
-        public State {
-            if (!(scale > 0) || !Float.isFinite(scale) || growthTracker < 0) {
-                throw new IllegalArgumentException("not a loss scaler state: scale " + scale + ", growth tracker "
-                        + growthTracker);
-            }
+        /** Whether a scaler growing every {@code growthInterval} steps could be in this state. */
+        public boolean isValidFor(int growthInterval) {
+            return scale > 0 && Float.isFinite(scale) && growthTracker >= 0 && growthTracker < growthInterval;
+        }
+
+        @Override
+        public String toString() {
+            return "scale " + scale + ", growth tracker " + growthTracker;
         }
     }
 
@@ -81,9 +84,9 @@ public final class LossScaler {
 
     /** Puts back a saved scale and growth tracker (a resumed run). */
     public void restore(float savedScale, int savedTracker) {
-        if (!(savedScale > 0) || !Float.isFinite(savedScale) || savedTracker < 0 || savedTracker >= growthInterval) {
-            throw new IllegalArgumentException("not a loss scaler state: scale " + savedScale + ", growth tracker "
-                    + savedTracker);
+        State saved = new State(savedScale, savedTracker);
+        if (!saved.isValidFor(growthInterval)) {
+            throw new IllegalArgumentException("not a loss scaler state: " + saved);
         }
         scale = savedScale;
         growthTracker = savedTracker;

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.resnet4j.data.Preprocessing;
+import org.resnet4j.engine.LossScaler;
 import org.resnet4j.engine.Tensors;
 import org.resnet4j.io.CheckpointFormat;
 import org.resnet4j.io.ModelInfo;
@@ -105,6 +106,9 @@ public record Checkpoint(TrainConfig config, TrainState state, List<String> clas
         }
         if (state == null) {
             throw new WeightsFormatException(path + ": checkpoint lacks the run's state");
+        }
+        if (state.lossScaler != null && !state.lossScaler.isValidFor(LossScaler.GROWTH_INTERVAL)) {
+            throw new WeightsFormatException(path + ": not a loss scaler state: " + state.lossScaler);
         }
         ModelInfo info = Weights.modelInfo(path, f).orElseThrow(
                 () -> new WeightsFormatException(path + ": checkpoint lacks the model's description"));

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -135,7 +136,7 @@ class EvalStorageCliTest {
                 "--dataset", "folder", "--data-dir", root.toString(), "--batch-size", "5", "--storage", "stream",
                 "--json");
         assertThat(shared.await(3)).as(shared.err()).isZero();
-        JsonNode two = JSON.readTree(shared.out());
+        JsonNode two = JSON.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(shared.out());
         assertSameFigures(two, one);
 
         // one test shard cannot be shared by two processes: each says so in one line

@@ -2,6 +2,8 @@ package org.resnet4j.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.resnet4j.data.Batch;
 import org.resnet4j.data.BatchBuilder;
 import org.resnet4j.data.Dataset;
@@ -24,7 +27,9 @@ import org.resnet4j.io.StateDict;
 import org.resnet4j.model.ModelOptions;
 import org.resnet4j.model.ResNet;
 import org.resnet4j.model.ResNets;
+import org.resnet4j.testing.Cli;
 import org.resnet4j.testing.Fixtures;
+import org.resnet4j.train.Checkpoint;
 import org.resnet4j.train.Optimizers;
 import org.resnet4j.train.TrainStep;
 
@@ -124,6 +129,29 @@ class CudaDeviceTest {
         resumed.restoreLossScaler(after);
         assertThat(resumed.lossScalerState()).isEqualTo(after);
         assertThat(new TrainStep(net, sgd, Precision.BF16, 0, 0).lossScalerState()).isNull();
+    }
+
+    /** The trainer saves the scaler's state and a resumed run goes on from it: resumed equals uninterrupted. */
+    @Test
+    void aResumedFp16RunGoesOnAtItsScale(@TempDir Path dir) throws IOException {
+        String[] tiny = {"train", "--dataset", "synthetic", "--synthetic-size", "64", "--synthetic-classes", "4",
+            "--image-size", "16", "--model", "resnet20", "--batch-size", "8", "--seed", "5", "--device", "cuda",
+            "--precision", "fp16"};
+        Path whole = dir.resolve("whole");
+        Path part = dir.resolve("part");
+        for (Cli.Result r : List.of(Cli.run(with(tiny, "--epochs", "2", "--out", whole.toString())),
+                Cli.run(with(tiny, "--epochs", "1", "--out", part.toString())),
+                Cli.run("train", "--resume", part.toString(), "--epochs", "2"))) {
+            assertThat(r.exit()).as(r.err()).isZero();
+        }
+        LossScaler.State uninterrupted = Checkpoint.read(whole.resolve("last.ckpt")).state().lossScaler;
+        assertThat(uninterrupted.growthTracker()).as("steps since the scale last changed").isPositive();
+        assertThat(Checkpoint.read(part.resolve("last.ckpt")).state().lossScaler).isEqualTo(uninterrupted);
+    }
+
+    private static String[] with(String[] args, String... more) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(more))
+                .toArray(String[]::new);
     }
 
     private static int[] indices(int n) {

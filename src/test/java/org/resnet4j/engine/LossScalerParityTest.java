@@ -90,8 +90,11 @@ class LossScalerParityTest {
         assertThatThrownBy(() -> new LossScaler(65536, 2.0, 1.0, 2000)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LossScaler(65536, 2.0, 0.5, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> s.restore(Float.POSITIVE_INFINITY, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new LossScaler.State(-2f, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new LossScaler.State(1024f, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.restore(1024f, 2000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a loss scaler state: scale 1024.0, growth tracker 2000");
+        assertThat(new LossScaler.State(-2f, 0).isValidFor(2000)).isFalse();
+        assertThat(new LossScaler.State(1024f, -1).isValidFor(2000)).isFalse();
+        assertThat(new LossScaler.State(1024f, 1999).isValidFor(2000)).isTrue();
         s.restore(1024f, 7);
         assertThat(s.scale()).isEqualTo(1024f);
         assertThat(s.growthTracker()).isEqualTo(7);

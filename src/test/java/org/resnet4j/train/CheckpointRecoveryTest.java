@@ -161,6 +161,16 @@ class CheckpointRecoveryTest {
         Files.copy(copy, run.resolve("last.ckpt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         TrainSetup.resume(run, TrainListener.NONE, x -> x.with("--epochs", "3")).run();
         assertThat(Checkpoint.read(run.resolve("last.ckpt")).state().lossScaler).isNull();
+
+        // a state no scaler could be in (its checksum right): the file is named, and resume passes it over
+        c.state().lossScaler = new LossScaler.State(1024f, 2000);
+        Path hostile = run.resolve("last.ckpt");
+        Checkpoint.write(hostile, c.checkpoint(), ModelLoader.load(last, null).net(), c.optimizer());
+        assertThatThrownBy(() -> Checkpoint.read(hostile)).isInstanceOf(WeightsFormatException.class)
+                .hasMessage(hostile + ": not a loss scaler state: scale 1024.0, growth tracker 2000");
+        List<String> described = new ArrayList<>();
+        TrainSetup.resume(run, describedTo(described), x -> x.with("--max-steps", "0")).run();
+        assertThat(described).anySatisfy(d -> assertThat(d).startsWith(hostile + ": not a loss scaler state"));
     }
 
     @Test
