@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  * each worker is this program again with the launch variables set ({@code RANK}, {@code WORLD_SIZE},
  * {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code MASTER_ADDR}, {@code MASTER_PORT}). Standard output passes
  * through as it is, as under torchrun, so that rank 0's {@code --json} is a document a program can read; standard
- * error, where progress and errors go, is prefixed with the rank. A signal to the launcher goes to every worker once; when a worker fails, the others are stopped and the
- * launcher ends with the failed worker's status.
+ * error, where progress and errors go, is prefixed with the rank. A signal to the launcher goes to every worker once;
+ * when a worker fails, the others are stopped and the launcher ends with the failed worker's status.
  *
  * @param grace how long stopped workers may take to save a checkpoint and end before they are killed
  */
